@@ -1,0 +1,59 @@
+"""The run, end to end: sources -> inventory -> facts -> engine. No rendering here."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from assess.assessment import Assessment, InputSummary
+from assess.diagnostics import RowWarning
+from assess.engine import WaiverHook, assess
+from assess.facts import derive_facts
+from assess.inventory import Inventory
+from assess.rulebook import Catalog
+from assess.sources import SourceResult
+from assess.support_matrix import SupportMatrix
+
+
+@dataclass
+class RunResult:
+    assessment: Assessment
+    warnings: list[RowWarning] = field(default_factory=list)
+    partial: bool = False  # an input was cut short or a host failed
+
+
+def summarize_input(result: SourceResult) -> InputSummary:
+    status = "partial" if result.truncated else "ok"
+    detail = "output cut short (no end record)" if result.truncated else ""
+    return InputSummary(
+        path=result.path,
+        kind=result.kind,
+        vms=len(result.inventory.vms),
+        warnings=len(result.warnings),
+        status=status,
+        detail=detail,
+    )
+
+
+def assess_sources(
+    results: Sequence[SourceResult],
+    catalog: Catalog,
+    *,
+    extra_inputs: Sequence[InputSummary] = (),
+    scope: Callable[[Inventory], Inventory] | None = None,
+    waive: WaiverHook | None = None,
+    messages: Sequence[str] = (),
+    matrix_folder: Path | None = None,
+) -> RunResult:
+    """Assess what the sources produced. ``scope`` narrows the inventory (policy scope),
+    ``waive`` marks waived findings (policy waivers)."""
+    inventory = Inventory.concat(result.inventory for result in results)
+    if scope is not None:
+        inventory = scope(inventory)
+    facts = derive_facts(inventory, SupportMatrix.load(matrix_folder))
+    inputs = [summarize_input(result) for result in results] + list(extra_inputs)
+    assessment = assess(facts, catalog, inputs=inputs, waive=waive, messages=messages)
+    warnings = [w for result in results for w in result.warnings]
+    partial = any(r.truncated for r in results) or any(i.status != "ok" for i in extra_inputs)
+    return RunResult(assessment=assessment, warnings=warnings, partial=partial)

@@ -1,0 +1,1 @@
+"""Renderers: turn an ``Assessment`` into terminal output, workbooks, CSV and JSON."""

@@ -1,0 +1,25 @@
+"""Sources: each turns one kind of input into inventory tables.
+
+A source module exposes ``sniff(path, head: bytes) -> bool`` (does this file look like mine?)
+and ``load(path) -> SourceResult``. ``assess.sources.registry`` picks the module for a file
+and walks folders.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from assess.diagnostics import RowWarning
+from assess.inventory import Inventory
+
+
+@dataclass
+class SourceResult:
+    """What one input produced: its tables, what was wrong with some rows, and a summary."""
+
+    path: str
+    kind: str  # template | getvm-csv | collector | foreign
+    inventory: Inventory
+    warnings: list[RowWarning] = field(default_factory=list)
+    rows_read: int = 0
+    truncated: bool = False  # collector output without its end record
