@@ -1,0 +1,163 @@
+"""Which source reads which file, and walking folders of inputs.
+
+A file's kind is decided by its content, not its name: each source module's ``sniff`` looks
+at the first bytes (or a workbook's header rows), most specific first. A file named on the
+command line that no source recognises is an error; inside a folder, data files (``.csv``,
+``.xlsx``, ``.json``, ...) must be recognised too, while other files (``.md``, ``.ps1``,
+``.txt`` notes) are passed over. Hidden files, ``reports``-like output folders, Excel lock
+files, README files and this tool's own outputs are always skipped.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from types import ModuleType
+
+from assess.diagnostics import InputError
+from assess.sources import SourceResult, foreign, getvm_csv, records, tabular, template, textio
+
+#: Most specific first: a Get-VM export would also pass as a template.
+SOURCES: tuple[ModuleType, ...] = (records, getvm_csv, template, foreign)
+
+#: Files inside a folder that must be readable inputs.
+DATA_SUFFIXES = frozenset(
+    {".csv", ".tsv", ".xlsx", ".xlsm", ".xlsb", ".xls", ".ods", ".json", ".jsonl", ".ndjson"}
+)
+#: Files inside a folder that are read when recognised and passed over otherwise.
+MAYBE_SUFFIXES = frozenset({".txt", ".log", ".out"})
+#: Folders that hold outputs, not inputs.
+SKIPPED_FOLDERS = frozenset({"reports", "report", "output", "outputs", "__pycache__"})
+_OWN_OUTPUT_NAME = re.compile(r"^gen2-assessment-.*\.(xlsx|json|csv)$", re.IGNORECASE)
+_OWN_OUTPUT_COLUMNS = {"verdict", "conversionpath", "findingids"}
+
+ProgressCallback = Callable[[str, int, int], None]
+
+
+def load_sources(
+    paths: Sequence[str], *, on_progress: ProgressCallback | None = None
+) -> list[SourceResult]:
+    """Read every input: files as given, folders walked (sorted, recursively).
+
+    ``on_progress(path, done, total)`` is called after each file is read. Raises
+    ``InputError`` for a missing path, an empty, binary or unrecognised file, or a folder
+    without any inventory file; never another exception for bad content.
+    """
+    plan = plan_inputs(paths)
+    results = []
+    for done, (path, module) in enumerate(plan, start=1):
+        results.append(module.load(path))
+        if on_progress is not None:
+            on_progress(path, done, len(plan))
+    return results
+
+
+def plan_inputs(paths: Sequence[str]) -> list[tuple[str, ModuleType]]:
+    """``(file, source module)`` for every input file, in reading order, without repeats."""
+    plan: list[tuple[str, ModuleType]] = []
+    seen: set[str] = set()
+
+    def add(path: str, module: ModuleType) -> None:
+        key = os.path.realpath(path)
+        if key not in seen:
+            seen.add(key)
+            plan.append((path, module))
+
+    for path in paths:
+        if os.path.isdir(path):
+            found = _folder(path)
+            if not found:
+                raise InputError(
+                    path, "no inventory file in this folder (.csv, .xlsx, .json, .jsonl)"
+                )
+            for file, module in found:
+                add(file, module)
+        elif os.path.exists(path):
+            add(path, source_for(path))
+        else:
+            raise InputError(path, "no such file or folder")
+    return plan
+
+
+def source_for(path: str) -> ModuleType:
+    """The source module that reads ``path``; ``InputError`` when none does."""
+    head = textio.read_head(path)
+    if not head:
+        raise InputError(path, textio.EMPTY_REASON)
+    if not tabular.is_workbook(head):
+        if textio.detect_encoding(head) is None:
+            raise InputError(path, textio.BINARY_REASON)
+        if not textio.decode_head(head).strip():
+            raise InputError(path, textio.EMPTY_REASON)
+    for module in SOURCES:
+        if module.sniff(path, head):
+            return module
+    raise InputError(path, _why_unrecognised(path, head))
+
+
+def _why_unrecognised(path: str, head: bytes) -> str:
+    if _is_own_output(path, head):
+        return "an assessment written by this tool, not an inventory"
+    if tabular.is_workbook(head):
+        heads = tabular.workbook_heads(path)
+        if any(sheet.lower() == "vinfo" for sheet, _ in heads):
+            return "an RVTools (VMware) export, not a Hyper-V inventory"
+        if not heads:
+            return "not a readable workbook"
+        return "no sheet has a VM name column (VMName, Name, VM) and inventory columns"
+    text = textio.decode_head(head).lstrip("\ufeff \t\r\n")
+    if text.startswith(("{", "[")):
+        return "JSON, but not collector records (kind host/vm/end) or a known inventory"
+    return (
+        "not a recognised inventory: expected the CSV/XLSX template (assess template), "
+        "a Get-VM | Export-Csv file, or collector output (JSON Lines)"
+    )
+
+
+def _is_own_output(path: str, head: bytes) -> bool:
+    """Reports and CSV/JSON written by this tool (they would otherwise pass as inventories)."""
+    if _OWN_OUTPUT_NAME.match(os.path.basename(path)):
+        return True
+    if tabular.is_workbook(head):
+        heads = tabular.workbook_heads(path)
+        return {"summary", "findings", "vms"} <= {sheet.lower() for sheet, _ in heads}
+    text = textio.decode_head(head)
+    if '"gen2-assess/assessment"' in text[:2000]:
+        return True
+    first = tabular.split_lines(text)[:1]
+    if not first:
+        return False
+    keys = {re.sub(r"[\s_\-\"]", "", h).lower() for h in first[0].split(",")}
+    return keys >= _OWN_OUTPUT_COLUMNS
+
+
+def _folder(folder: str) -> list[tuple[str, ModuleType]]:
+    found = []
+    for root, dirs, files in os.walk(folder):
+        dirs[:] = sorted(
+            d for d in dirs if not d.startswith(".") and d.lower() not in SKIPPED_FOLDERS
+        )
+        for name in sorted(files):
+            path = os.path.join(root, name)
+            module = _folder_member(path, name)
+            if module is not None:
+                found.append((path, module))
+    return found
+
+
+def _folder_member(path: str, name: str) -> ModuleType | None:
+    suffix = Path(name).suffix.lower()
+    if name.startswith((".", "~$")) or name.lower().startswith("readme"):
+        return None
+    if suffix not in DATA_SUFFIXES and suffix not in MAYBE_SUFFIXES:
+        return None
+    if _is_own_output(path, textio.read_head(path)):
+        return None
+    if suffix in DATA_SUFFIXES:
+        return source_for(path)
+    try:
+        return source_for(path)
+    except InputError:
+        return None
