@@ -21,25 +21,25 @@ from assess.pipeline import RunResult
 from assess.render.atomic import write_text_atomic
 
 
-def _console(args: argparse.Namespace):
+def output_console(args: argparse.Namespace):
     from assess.render.terminal import make_console
 
     return make_console(quiet=getattr(args, "quiet", False))
 
 
-def _error_console():
+def error_console():
     from assess.render.terminal import make_console
 
     return make_console(stream=sys.stderr)
 
 
-def _load_policy(args: argparse.Namespace):
+def load_policy(args: argparse.Namespace):
     from assess.policy import Policy
 
     return Policy.load(args.policy) if getattr(args, "policy", None) else Policy.empty()
 
 
-def _catalog(args: argparse.Namespace, policy=None):
+def build_catalog(args: argparse.Namespace, policy=None):
     from assess.rulebook import load_catalog
 
     folders = [Path(p) for p in getattr(args, "rules", [])]
@@ -50,7 +50,7 @@ def _catalog(args: argparse.Namespace, policy=None):
 
 
 def report_warnings(result: RunResult, strict: bool) -> None:
-    err = _error_console()
+    err = error_console()
     for warning in result.warnings:
         err.print(f"warning: {warning}", markup=False, highlight=False, soft_wrap=True)
     for message in result.assessment.messages:
@@ -66,7 +66,7 @@ def finish_run(args: argparse.Namespace, result: RunResult) -> int:
 
     assessment = result.assessment
     report_warnings(result, args.strict)
-    console = _console(args)
+    console = output_console(args)
     if args.vm:
         if not terminal.render_vm(assessment, console, args.vm):
             raise UsageError(f"no VM named or with id {args.vm!r} in the assessment")
@@ -107,9 +107,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     from assess.render.terminal import progress
     from assess.sources.registry import load_sources
 
-    policy = _load_policy(args)
-    catalog = _catalog(args, policy)
-    console = _console(args)
+    policy = load_policy(args)
+    catalog = build_catalog(args, policy)
+    console = output_console(args)
     with progress(console, "Reading inventories", total=None) as advance:
         results = load_sources(args.sources, on_progress=advance)
     result = assess_sources(
@@ -151,8 +151,8 @@ def cmd_rules(args: argparse.Namespace) -> int:
     from assess.facts import FACTS
     from assess.render import terminal
 
-    policy = _load_policy(args)
-    catalog = _catalog(args, policy)
+    policy = load_policy(args)
+    catalog = build_catalog(args, policy)
     if args.facts:
         rows = [
             {
@@ -167,7 +167,7 @@ def cmd_rules(args: argparse.Namespace) -> int:
         if args.json:
             print(json.dumps(rows, indent=1))
         else:
-            terminal.render_facts(rows, _console(args))
+            terminal.render_facts(rows, output_console(args))
         return EXIT_OK
     table = rules_table(catalog)
     if args.json:
@@ -181,7 +181,7 @@ def cmd_rules(args: argparse.Namespace) -> int:
             record["aliases"] = list(rule.aliases)
         print(json.dumps(records, indent=1))
     else:
-        terminal.render_rules(table, _console(args))
+        terminal.render_rules(table, output_console(args))
     return EXIT_OK
 
 
@@ -189,7 +189,7 @@ def cmd_explain(args: argparse.Namespace) -> int:
     from assess.engine import rules_table
     from assess.render import terminal
 
-    catalog = _catalog(args)
+    catalog = build_catalog(args)
     rule = catalog.get(args.rule_id)
     if rule is None:
         known = ", ".join(r.id for r in catalog.rules)
@@ -198,7 +198,7 @@ def cmd_explain(args: argparse.Namespace) -> int:
     row["id"] = rule.id
     row["when"] = rule.when
     row["effort_by_path"] = ", ".join(f"{k} {v:g} h" for k, v in rule.effort_by_path.items())
-    terminal.render_rule(row, _console(args))
+    terminal.render_rule(row, output_console(args))
     return EXIT_OK
 
 

@@ -70,7 +70,13 @@ FACTS: tuple[Fact, ...] = (
     Fact("boot_disk_location", STRING, "Boot disk slot", "controller:location", _DISK_HOW),
     Fact("boot_disk_path", STRING, "Boot disk", "path of the boot disk", _DISK_HOW),
     Fact("boot_disk_format", STRING, "Boot disk format", "VHD, VHDX or PassThrough", _DISK_HOW),
-    Fact("boot_disk_type", STRING, "Boot disk type", "Fixed, Dynamic or Differencing", _DISK_HOW),
+    Fact(
+        "boot_disk_type",
+        STRING,
+        "Boot disk type",
+        "Fixed, Dynamic, Differencing or Physical",
+        _DISK_HOW,
+    ),
     Fact("boot_disk_size_gb", FLOAT, "Boot disk GB", "virtual size of the boot disk", _DISK_HOW),
     Fact(
         "boot_disk_partition_style",
@@ -324,6 +330,8 @@ def _disk_facts(b: _Builder, vms: pd.DataFrame, disks: pd.DataFrame, from_where:
     boot_type = boot_type.mask(
         boot["path"].str.lower().str.contains(r"\.avhdx?$", na=False), "Differencing"
     )
+    # A pass-through disk is a physical disk: no VHD type, never differencing.
+    boot_type = boot_type.mask(boot["disk_number"].notna(), "Physical")
     b.set("boot_disk_type", boot_type, "collector: Get-VHD VhdType / ParentPath")
     b.set("boot_disk_size_gb", boot["size_bytes"].astype(FLOAT) / 2**30, "collector: Get-VHD Size")
 

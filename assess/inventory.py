@@ -65,7 +65,8 @@ SCHEMA: dict[str, dict[str, str]] = {
         "parent_checkpoint_id": STRING,
         "checkpoint_count": INT,
         "checkpoint_types": STRING,
-        "boot_order": STRING,  # ";"-joined BIOS startup order, e.g. "CD;IDE;LegacyNetworkAdapter;Floppy"
+        # ";"-joined BIOS startup order, e.g. "CD;IDE;LegacyNetworkAdapter;Floppy"
+        "boot_order": STRING,
         "secure_boot": BOOL,
         "secure_boot_template": STRING,
         "remotefx_3d_count": INT,

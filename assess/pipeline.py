@@ -45,14 +45,17 @@ def assess_sources(
     waive: WaiverHook | None = None,
     messages: Sequence[str] = (),
     matrix_folder: Path | None = None,
+    summarize: bool = True,
 ) -> RunResult:
     """Assess what the sources produced. ``scope`` narrows the inventory (policy scope),
-    ``waive`` marks waived findings (policy waivers)."""
+    ``waive`` marks waived findings (policy waivers). ``summarize=False`` when the caller
+    describes the inputs itself (``extra_inputs``), as a live scan does per host."""
     inventory = Inventory.concat(result.inventory for result in results)
     if scope is not None:
         inventory = scope(inventory)
     facts = derive_facts(inventory, SupportMatrix.load(matrix_folder))
-    inputs = [summarize_input(result) for result in results] + list(extra_inputs)
+    inputs = [summarize_input(result) for result in results] if summarize else []
+    inputs += list(extra_inputs)
     assessment = assess(facts, catalog, inputs=inputs, waive=waive, messages=messages)
     warnings = [w for result in results for w in result.warnings]
     partial = any(r.truncated for r in results) or any(i.status != "ok" for i in extra_inputs)

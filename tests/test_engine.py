@@ -36,7 +36,7 @@ def one(**changes: object):
 
 
 def test_standard_candidate_is_ready_with_fixes_on_the_mbr2gpt_path() -> None:
-    assessment, row = one()
+    _, row = one()
     assert row["verdict"] == "ready-with-fixes"
     assert row["conversion_path"] == "mbr2gpt"
     assert row["finding_ids"] == "BOOT001 BOOT003"
@@ -112,8 +112,9 @@ def test_effort_depends_on_the_path() -> None:
 
 
 def test_findings_carry_evidence_remediation_and_reference() -> None:
-    assessment, _ = one(boot_disk_path=r"D:\VMs\app01.vhd", boot_disk_format="VHD",
-                        boot_disk_size_gb=127.0)
+    assessment, _ = one(
+        boot_disk_path=r"D:\VMs\app01.vhd", boot_disk_format="VHD", boot_disk_size_gb=127.0
+    )
     finding = assessment.findings.set_index("rule").loc["BOOT002"]
     assert finding["evidence"] == r"boot disk D:\VMs\app01.vhd is VHD (127.0 GB)"
     assert "Convert-VHD" in finding["remediation"]

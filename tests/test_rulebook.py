@@ -44,8 +44,14 @@ def test_custom_rule_with_an_existing_id_replaces_it(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("change", "message"),
     [
-        (("checkpoint_count > 5", "checkpoints > 5"), "rule CUST001: when = .*unknown fact 'checkpoints'"),
-        (("checkpoint_count > 5", "checkpoint_count >"), "rule CUST001: when = .*not an expression"),
+        (
+            ("checkpoint_count > 5", "checkpoints > 5"),
+            "rule CUST001: when = .*unknown fact 'checkpoints'",
+        ),
+        (
+            ("checkpoint_count > 5", "checkpoint_count >"),
+            "rule CUST001: when = .*not an expression",
+        ),
         (('"info"', '"critical"'), "rule CUST001: severity must be one of"),
         (('id = "CUST001"', 'id = "cust-1"'), "id must look like"),
         (("effort_hours = 0.2", "effort_hours = 'lots'"), "must be numbers"),
