@@ -136,6 +136,8 @@ class Assessment:
     fact_columns: tuple[str, ...] = ()
     fact_labels: dict[str, str] = field(default_factory=dict)
     messages: list[str] = field(default_factory=list)  # warnings about inputs, policy, waivers
+    #: Where each fact came from: index = vm_key, one text column per fact (NA = nothing known).
+    fact_evidence: pd.DataFrame | None = None
 
     def verdict_counts(self) -> dict[str, int]:
         counts = self.vms["verdict"].value_counts()

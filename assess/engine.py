@@ -104,6 +104,7 @@ def assess(
         fact_columns=tuple(fact.name for fact in FACTS),
         fact_labels={fact.name: fact.label for fact in FACTS},
         messages=notes,
+        fact_evidence=facts.evidence,
     )
 
 

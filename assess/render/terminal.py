@@ -486,9 +486,14 @@ def _vm_panel(assessment: Assessment, vm: Mapping[str, Any]) -> Panel:
 
 
 def _facts_table(assessment: Assessment, vm: Mapping[str, Any]) -> Table:
-    """Label, value and, where the assessment carries it (``evidence.<fact>``), evidence."""
+    """Label, value and, where the assessment carries it (``fact_evidence``), evidence."""
     facts = [f for f in assessment.fact_columns if f in vm and f not in ("generation", "state")]
-    evidence = {f: vm.get(f"evidence.{f}") for f in facts}
+    known = assessment.fact_evidence
+    if known is not None and vm.get("vm_key") in known.index:
+        row_evidence = known.loc[vm["vm_key"]]
+        evidence = {f: row_evidence.get(f) for f in facts}
+    else:
+        evidence = {f: vm.get(f"evidence.{f}") for f in facts}
     has_evidence = any(not is_na(v) and v for v in evidence.values())
     table = Table(
         title="Facts",
