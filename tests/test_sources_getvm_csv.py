@@ -146,7 +146,7 @@ HEADERS = ["VMName", "VMId", "ComputerName", "Generation", "State", "Version", "
 junk = st.text(st.characters(exclude_categories=("Cs",)), max_size=30)
 
 
-@settings(max_examples=50, deadline=None)
+@settings(max_examples=30, deadline=None)
 @given(
     order=st.permutations(HEADERS),
     count=st.integers(min_value=1, max_value=5),

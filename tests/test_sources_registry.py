@@ -130,7 +130,7 @@ def test_every_fixture_is_recognised() -> None:
     assert len(planned) == len(list(FIXTURES.iterdir()))
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=40, deadline=None)
 @given(
     st.binary(max_size=300),
     st.sampled_from(["", "VMName,Host\r\n", '{"kind":"host"}\n', "PK\x03\x04", "\ufeff"]),
@@ -142,6 +142,25 @@ def test_random_bytes_give_input_error_or_conforming_results(tmp_path_factory, d
         results = registry.load_sources([str(path)])
     except InputError as error:
         assert error.path == str(path)
+        return
+    for result in results:
+        assert_conforms(result)
+
+
+@settings(max_examples=20, deadline=None)
+@given(
+    st.sampled_from(["template_title_row.xlsx", "azure_migrate.xlsx"]),
+    st.lists(st.tuples(st.integers(min_value=0), st.integers(0, 255)), min_size=1, max_size=8),
+)
+def test_damaged_workbooks_give_input_error_or_conforming_results(tmp_path_factory, name, flips):
+    data = bytearray((FIXTURES / name).read_bytes())
+    for position, value in flips:
+        data[position % len(data)] = value
+    path = tmp_path_factory.mktemp("xlsx") / name
+    path.write_bytes(bytes(data))
+    try:
+        results = registry.load_sources([str(path)])
+    except InputError:
         return
     for result in results:
         assert_conforms(result)

@@ -117,7 +117,7 @@ good_cell = st.text(
 )
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=80, deadline=None)
 @given(
     rows=st.lists(st.lists(good_cell, min_size=3, max_size=3), min_size=1, max_size=8),
     junk=st.text(st.characters(exclude_categories=("Cs",), exclude_characters="\r\n"), max_size=30),
@@ -143,7 +143,7 @@ def test_one_junk_line_never_costs_the_good_rows(rows, junk, at, delimiter) -> N
             assert line == expected
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=80, deadline=None)
 @given(st.text(max_size=200))
 def test_any_text_reads_or_raises_input_error(text: str) -> None:
     try:

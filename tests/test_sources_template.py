@@ -284,7 +284,7 @@ def inventories(draw):
     return headers, good, bad, draw(st.integers(min_value=0, max_value=count))
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=30, deadline=None)
 @given(
     inventory=inventories(),
     delimiter=st.sampled_from([",", ";"]),
@@ -331,7 +331,7 @@ def test_mangled_inventories_load_and_keep_their_good_rows(
             assert parsed["host"] == row["Host"]
 
 
-@settings(max_examples=50, deadline=None)
+@settings(max_examples=30, deadline=None)
 @given(st.binary(max_size=400))
 def test_random_bytes_give_an_input_error_or_a_conforming_result(tmp_path_factory, data) -> None:
     path = tmp_path_factory.mktemp("bytes") / "x.csv"

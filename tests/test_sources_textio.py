@@ -85,7 +85,7 @@ def test_read_text_reports_missing_files_and_folders(tmp_path) -> None:
         textio.read_head(tmp_path / "missing.csv")
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(st.binary(max_size=300))
 def test_any_bytes_decode_or_raise_input_error(data: bytes) -> None:
     try:
@@ -98,7 +98,7 @@ def test_any_bytes_decode_or_raise_input_error(data: bytes) -> None:
     assert isinstance(textio.decode_head(data), str)
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=60, deadline=None)
 @given(
     st.text(st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), min_size=1, max_size=80),
     st.sampled_from(["utf-8", "utf-8-sig", "utf-16"]),

@@ -17,6 +17,7 @@ culture; enum values as names or numbers; a ``Select-Object`` subset of the colu
 
 from __future__ import annotations
 
+import functools
 import re
 
 import numpy as np
@@ -24,7 +25,7 @@ import numpy as np
 from assess.diagnostics import InputError
 from assess.inventory import Inventory
 from assess.sources import SourceResult, tabular, textio
-from assess.sources.headers import count_known
+from assess.sources.headers import count_known, header_key
 from assess.sources.tablemap import Field, match_fields, vms_from_table
 from assess.sources.tabular import Table
 from assess.sources.values import (
@@ -113,7 +114,7 @@ _TYPE_NAME = re.compile(r"^(System|Microsoft)\.[\w.`+\[\],]+$|^CimSession: ")
 def _is_getvm(headers: list[str], type_name: str | None) -> bool:
     if type_name and _TYPE_LINE.match(type_name):
         return True
-    keys = {h.strip().lower() for h in headers}
+    keys = {header_key(h) for h in headers}
     has_name = "vmname" in keys or "name" in keys
     return has_name and count_known(headers, GETVM_ONLY) >= 3
 
@@ -139,15 +140,15 @@ def load(path: str) -> SourceResult:
 
 
 def load_table(table: Table, path: str) -> SourceResult:
+    """The ``vms`` rows of one Get-VM export table."""
     parsers = {}
-    if "creationtime" in {h.lower() for h in table.headers}:
-        position = [h.lower() for h in table.headers].index("creationtime")
-        day_first = infer_day_first(table.columns[position].tolist())
-
-        def creation_time(value: object) -> str | None:
-            return to_iso_datetime(value, day_first=day_first)
-
-        parsers["creation_time"] = creation_time
+    match = match_fields(table.headers, FIELDS)
+    if "creation_time" in match:
+        # Dates are in the exporting user's culture: the column as a whole tells whether
+        # 03/01/2019 is the 3rd of January or the 1st of March.
+        cells = table.columns[match.columns["creation_time"]].tolist()
+        day_first = infer_day_first(cells)
+        parsers["creation_time"] = functools.partial(to_iso_datetime, day_first=day_first)
     vms, warnings = vms_from_table(
         table, FIELDS, kind=KIND, origin=path, clean=_without_type_names, parsers=parsers
     )

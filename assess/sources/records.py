@@ -5,8 +5,8 @@ over PowerShell Remoting and feeds them through ``parse_record_lines``. The read
 tolerant of what Windows PowerShell 5.1 ``ConvertTo-Json`` and hand-edited files produce:
 
 - enums as names or numbers; ``/Date(ms)/`` or ISO dates;
-- a lone object where a list is expected (5.1 unwraps one-element arrays) and ``null`` for
-  an empty list;
+- a lone object where a list is expected (5.1 unwraps one-element arrays without
+  ``-InputObject``), ``null`` for a section that could not be read;
 - ``diskNumber`` null, ``""`` or 4294967295 for a virtual (not pass-through) disk;
 - UTF-8 with or without BOM, UTF-16 (``Out-File``); a whole-file JSON array of records;
 - keys in any case; unknown keys are ignored; a line that is not JSON is a warning and the
@@ -29,7 +29,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from assess.diagnostics import InputError, RowWarning
-from assess.inventory import Inventory, make_vm_key, synthetic_vm_id, table_from_rows
+from assess.inventory import (
+    TABLE_NAMES,
+    Inventory,
+    make_vm_key,
+    synthetic_vm_id,
+    table_from_rows,
+)
 from assess.sources import SourceResult, textio
 from assess.sources.tabular import gc_paused
 from assess.sources.values import (
@@ -57,7 +63,6 @@ from assess.sources.values import (
 
 KIND = "collector"
 SCHEMA_VERSION = 1
-_MISSING = object()
 
 #: Device lists: flag column -> (record key, what a collection error names for it).
 _LISTS: dict[str, tuple[str, tuple[str, ...]]] = {
@@ -113,7 +118,7 @@ def load(path: str) -> SourceResult:
     """Read a collector output file. ``InputError`` when it holds no record at all."""
     text = textio.read_text(path)
     stripped = text.lstrip("\ufeff \t\r\n")
-    if stripped.startswith("["):
+    if stripped.startswith("[") or _one_document(stripped):
         items = _array_items(text, path)
         result = _parse(((line, None, item) for line, item in items), path, path)
     else:
@@ -141,10 +146,26 @@ def parse_record_lines(lines: Iterable[str], origin: str, path_for_messages: str
     return _parse(numbered(), origin, path_for_messages)
 
 
+def _one_document(text: str) -> bool:
+    """A single record written over several lines (pretty-printed), not JSON Lines."""
+    first_line = text.split("\n", 1)[0].strip()
+    try:
+        _DECODER.decode(first_line)
+        return False
+    except (json.JSONDecodeError, RecursionError):
+        pass
+    try:
+        return isinstance(_DECODER.decode(text), dict)
+    except (json.JSONDecodeError, RecursionError):
+        return False
+
+
 def _array_items(text: str, path: str) -> list[tuple[int, Any]]:
-    """Elements of a whole-file JSON array with the line each starts on."""
+    """Elements of a whole-file JSON array (or one pretty-printed record) with the line
+    each starts on."""
     decoder = _DECODER
-    start = text.index("[") + 1
+    stripped = text.lstrip("\ufeff \t\r\n")
+    start = text.index("[") + 1 if stripped.startswith("[") else text.index("{")
     items: list[tuple[int, Any]] = []
     position = start
     length = len(text)
@@ -203,19 +224,7 @@ class _State:
     path: str
     warnings: list[RowWarning] = field(default_factory=list)
     tables: dict[str, list[dict[str, Any]]] = field(
-        default_factory=lambda: {
-            name: []
-            for name in (
-                "hosts",
-                "vms",
-                "disks",
-                "nics",
-                "dvd_drives",
-                "com_ports",
-                "floppies",
-                "collection_errors",
-            )
-        }
+        default_factory=lambda: {name: [] for name in TABLE_NAMES}
     )
     section: _HostSection | None = None
     records: int = 0
@@ -316,20 +325,20 @@ def _section_failed(errors: list[tuple[str, str]], aliases: tuple[str, ...]) -> 
 
 
 def _errors(record: dict[str, Any]) -> list[tuple[str, str]]:
-    """``(what lower-cased, message)`` of a record's ``errors``."""
+    """``(what, message)`` of each entry of a record's ``errors`` (strings are messages)."""
     found = []
     for item in as_list(_get(record, "errors")):
         if isinstance(item, dict):
-            what = to_text_safe(_get(item, "what")) or ""
-            message = to_text_safe(_get(item, "message")) or ""
+            what = _text_of(_get(item, "what")) or ""
+            message = _text_of(_get(item, "message")) or ""
         else:
-            what, message = "", to_text_safe(item) or ""
+            what, message = "", _text_of(item) or ""
         found.append((what, message))
     return found
 
 
-def to_text_safe(value: Any) -> str | None:
-    """Text of any JSON value (objects and lists as compact JSON)."""
+def _text_of(value: Any) -> str | None:
+    """Text of any JSON value (objects and lists as compact JSON), for error entries."""
     if isinstance(value, (dict, list)):
         return json.dumps(value, ensure_ascii=False)[:500]
     return to_text(value)
@@ -342,7 +351,7 @@ def _host_record(state: _State, line: int, record: dict[str, Any]) -> None:
     _close_section(state, at_end=False)
     reader = _Reader(state, line, "")
     read = reader.read
-    schema = to_int_safe(_get(record, "schema"))
+    schema = _int_or_none(_get(record, "schema"))
     if schema is not None and schema > SCHEMA_VERSION:
         state.warn(
             line,
@@ -383,7 +392,7 @@ def _host_record(state: _State, line: int, record: dict[str, Any]) -> None:
     _error_rows(state, line, errors, name, None)
 
 
-def to_int_safe(value: Any) -> int | None:
+def _int_or_none(value: Any) -> int | None:
     try:
         return to_int(value)
     except ValueError:
@@ -549,7 +558,7 @@ def _checkpoint_type(value: Any) -> str | None:
     try:
         return to_checkpoint_type(value)
     except ValueError:
-        return to_text_safe(value)
+        return _text_of(value)
 
 
 def _firmware(reader: _Reader, record: Any, row: dict[str, Any], errors: list) -> None:
@@ -582,7 +591,7 @@ def _guest(reader: _Reader, record: Any, row: dict[str, Any], errors: list) -> N
     else:
         for item in as_list(guest):  # [{"Name": "OSName", "Data": "..."}, ...]
             if isinstance(item, dict):
-                key = to_text_safe(_get(item, "name"))
+                key = _text_of(_get(item, "name"))
                 if key:
                     items[key.lower()] = _get(item, "data")
     for key, column in _KVP.items():
@@ -601,7 +610,7 @@ def _integration_services(record: Any, row: dict[str, Any], errors: list) -> Non
     if services is None or _section_failed(errors, _SECTIONS["integrationServices"]):
         return
     for item in as_list(services):
-        name = (to_text_safe(_get(item, "name")) or "").lower()
+        name = (_text_of(_get(item, "name")) or "").lower()
         if name in _DATA_EXCHANGE:
             try:
                 row["data_exchange_enabled"] = to_bool(_get(item, "enabled"))

@@ -7,9 +7,9 @@ from the header line; a ``#TYPE ...`` first line (Windows PowerShell ``Export-Cs
 Excel ``sep=;`` hint are understood.
 
 A quote that never closes would make the ``csv`` module read the rest of the file as one
-field. A record that spans lines but has the wrong number of fields, an odd number of
-quotes, or a continuation line that looks like a row of its own is therefore read again line
-by line: one bad row costs one row, never the rest of the file.
+field. A record that spans lines but has the wrong number of fields, or whose lines read one
+by one look like whole rows of their own, is therefore read again line by line: one bad row
+costs one row, never the rest of the file.
 
 Workbooks (xlsx, xlsm, xlsb, xls, ods) are read with python-calamine, which keeps text as
 text; each worksheet becomes one table whose line numbers are the sheet's row numbers.
@@ -314,7 +314,11 @@ def read_workbook(path: str, data: bytes | None = None, *, nrows: int | None = N
                 tables.append(table)
     except InputError:
         raise
-    except Exception as exc:  # the workbook reader raises many kinds on bad bytes
+    except (KeyboardInterrupt, SystemExit, MemoryError):
+        raise
+    except BaseException as exc:
+        # The workbook reader raises many kinds of errors on bad bytes, and a panic in its
+        # native code arrives as a BaseException: all of them mean "cannot read it".
         raise InputError(path, f"cannot read the workbook: {exc}") from None
     return tables
 
