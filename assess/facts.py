@@ -11,6 +11,7 @@ per distinct combination of KVP values (an estate has a few dozen, not one per V
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -394,7 +395,9 @@ def _disk_facts(b: _Builder, vms: pd.DataFrame, disks: pd.DataFrame, from_where:
         return counts.reindex(listed_index, fill_value=0).astype(INT)
 
     b.set("ide_data_disk_count", count(data["controller_type"].eq("IDE"), data), detail)
+    b.fill("ide_data_disk_count", vms["ide_data_disk_count"], template + "IDEDataDisks")
     b.set("vhd_data_disk_count", count(data["format"].eq("VHD"), data), "collector: Get-VHD")
+    b.fill("vhd_data_disk_count", vms["vhd_data_disk_count"], template + "VHDDataDisks")
     b.set("shared_disk_count", count(d["shared"], d), "collector: SupportPersistentReservations")
     b.fill("shared_disk_count", vms["shared_disk_count"], template + "SharedDisks")
     b.set("passthrough_disk_count", count(d["disk_number"].notna(), d), detail)
@@ -460,7 +463,7 @@ def _device_facts(
     )
     b.fill("com_port_count", vms["com_port_count"], template + "COMPorts")
 
-    b.set("remotefx_3d_count", vms["remotefx_3d_count"], "collector: RemoteFX 3D adapters")
+    b.set("remotefx_3d_count", vms["remotefx_3d_count"], template + "RemoteFX 3D adapters")
 
     dvd = inventory["dvd_drives"]
     b.set(
@@ -513,6 +516,27 @@ def _host_windows_version(version: pd.Series) -> pd.Series:
     return capable.where(major.notna()).astype(BOOL)
 
 
+_HOST_RELEASE = re.compile(
+    r"(?<!\d)(2008|2012|2016|2019|2022|2025)(?!\d)\s*(r2)?|windows\s+(8\.1|8|10|11)(?![\d.])", re.I
+)
+
+
+def _host_capable_from_text(text: pd.Series) -> pd.Series:
+    """ "Windows Server 2012 R2", "WS2019", "6.2.9200" -> can it run Generation 2?"""
+    by_version = _host_windows_version(text)
+    found = text.str.extract(_HOST_RELEASE)
+    year = pd.to_numeric(found[0], errors="coerce")
+    r2 = found[1].notna()
+    client = found[2]
+    capable = (
+        (year > 2012).fillna(False)
+        | ((year == 2012) & r2).fillna(False)
+        | client.isin(["8.1", "10", "11"]).fillna(False)
+    )
+    known = year.notna() | client.notna()
+    return by_version.fillna(capable.where(known).astype(BOOL))
+
+
 def _host_facts(b: _Builder, vms: pd.DataFrame, hosts: pd.DataFrame) -> None:
     by_host = hosts.drop_duplicates("host").assign(key=lambda h: h["host"].str.lower())
     by_host = by_host.set_index("key")
@@ -523,6 +547,9 @@ def _host_facts(b: _Builder, vms: pd.DataFrame, hosts: pd.DataFrame) -> None:
     display = display.mask(caption.notna() & version.notna(), caption + " (" + version + ")")
     b.set("host_os", display, "collector: host Win32_OperatingSystem")
     b.set("host_gen2_capable", _host_windows_version(version), "collector: host OS version")
+    declared = vms["host_os"]
+    b.fill("host_os", declared, "inventory: HostOS")
+    b.fill("host_gen2_capable", _host_capable_from_text(declared), "inventory: HostOS")
     # Configuration version 5.0 appeared with WS2012 R2; such a VM lives on a Gen 2 host.
     config = b.values["config_version_number"]
     b.fill(

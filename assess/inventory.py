@@ -94,6 +94,9 @@ SCHEMA: dict[str, dict[str, str]] = {
         "dvd_media": STRING,  # ISO | Physical | None
         "shared_disk_count": INT,
         "passthrough_disk_count": INT,
+        "ide_data_disk_count": INT,
+        "vhd_data_disk_count": INT,
+        "host_os": STRING,  # the host's OS as a one-row-per-VM inventory states it
         # Whether the detail table lists this VM's devices completely (collector records).
         "disks_listed": BOOL,
         "nics_listed": BOOL,

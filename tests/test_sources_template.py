@@ -259,6 +259,11 @@ VALID = {
     "SharedDisks": ["0", ""],
     "PassThroughDisks": ["1", ""],
     "Notes": ["", "plain", 'multi\nline, with "quotes"; and semicolons'],
+    "Clustered": ["yes", "False", ""],
+    "IDEDataDisks": ["0", "2", ""],
+    "VHDDataDisks": ["1", ""],
+    "RemoteFX3D": ["0", ""],
+    "HostOS": ["Windows Server 2019 Datacenter", "6.2.9200", ""],
 }
 OTHER = [h for h in template.TEMPLATE_HEADERS if h != "VMName"]
 junk_text = st.text(st.characters(exclude_categories=("Cs",)), max_size=40)

@@ -120,6 +120,12 @@ FIELDS: tuple[Field, ...] = (
         ("Pass Through Disks", "Passthrough", "Physical Disks", "Pass-Through Disk Count"),
     ),
     Field("Notes", "notes", to_text, ("Note", "Comment", "Comments", "Description", "Remarks")),
+    # Optional columns beyond the canonical set: they let a typed inventory answer every rule.
+    Field("Clustered", "is_clustered", to_bool, ("IsClustered", "Cluster Role", "HA")),
+    Field("IDEDataDisks", "ide_data_disk_count", to_count, ("IDE Data Disk Count",)),
+    Field("VHDDataDisks", "vhd_data_disk_count", to_count, ("VHD Data Disk Count",)),
+    Field("RemoteFX3D", "remotefx_3d_count", to_count, ("RemoteFX", "RemoteFX Adapters")),
+    Field("HostOS", "host_os", to_text, ("Host OS", "Host Operating System", "Hypervisor OS")),
 )
 
 #: The canonical headers, in the order ``assess template`` writes them.
@@ -149,6 +155,11 @@ TEMPLATE_HEADERS: tuple[str, ...] = (
     "SharedDisks",
     "PassThroughDisks",
     "Notes",
+    "Clustered",
+    "IDEDataDisks",
+    "VHDDataDisks",
+    "RemoteFX3D",
+    "HostOS",
 )
 
 EXAMPLE_ROWS: tuple[tuple[str, ...], ...] = (
@@ -178,6 +189,11 @@ EXAMPLE_ROWS: tuple[tuple[str, ...], ...] = (
         "0",
         "0",
         "Example row: replace or delete. ERP application server, owner Finance",
+        "yes",
+        "1",
+        "1",
+        "0",
+        "Windows Server 2019 Datacenter",
     ),
     (
         "HV01",
@@ -205,6 +221,11 @@ EXAMPLE_ROWS: tuple[tuple[str, ...], ...] = (
         "0",
         "0",
         "Example row: replace or delete. Blank cells are unknown, not 'no'",
+        "no",
+        "0",
+        "0",
+        "0",
+        "Windows Server 2019 Datacenter",
     ),
     (
         "HV02",
@@ -232,6 +253,11 @@ EXAMPLE_ROWS: tuple[tuple[str, ...], ...] = (
         "0",
         "0",
         "Example row: replace or delete. Kickstart floppy still attached",
+        "no",
+        "0",
+        "0",
+        "0",
+        "Windows Server 2016 Standard",
     ),
     (
         "HV02",
@@ -259,6 +285,11 @@ EXAMPLE_ROWS: tuple[tuple[str, ...], ...] = (
         "2",
         "1",
         "Example row: replace or delete. Guest cluster node with shared disks",
+        "",
+        "",
+        "",
+        "",
+        "",
     ),
 )
 
