@@ -103,3 +103,52 @@ def test_basic_over_http_needs_allow_unencrypted(tmp_path: Path, monkeypatch, ca
     assert main(args) == 2
     err = capsys.readouterr().err
     assert "unencrypted" in err and PASSWORD not in err
+
+
+def records(host_name: str, *vms: tuple[str, str]) -> list[str]:
+    lines = [
+        {
+            "kind": "host",
+            "schema": 1,
+            "computerName": host_name,
+            "osCaption": "WS2022",
+            "osVersion": "10.0.20348",
+            "cluster": {"name": "CL9", "nodes": []},
+            "errors": [],
+        }
+    ]
+    lines += [
+        {
+            "kind": "vm",
+            "name": name,
+            "id": vm_id,
+            "generation": 1,
+            "version": "10.0",
+            "state": "Off",
+            "isClustered": True,
+            "errors": [],
+        }
+        for name, vm_id in vms
+    ]
+    lines.append({"kind": "end", "vmCount": len(vms), "errors": []})
+    return [json.dumps(line) for line in lines]  # fmt: skip
+
+
+def test_cluster_nodes_are_scanned_and_shared_vms_counted_once(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("GEN2_TEST_PASSWORD", PASSWORD)
+    node_a = FakeHost(lines=records("NODE-A", ("SQL01", "ID-1"), ("APP01", "ID-2")),
+                      password=PASSWORD)  # fmt: skip
+    node_b = FakeHost(lines=records("NODE-B", ("SQL01", "ID-1")), password=PASSWORD)
+    with FakeFleet([node_a, node_b]) as nodes:
+        names = [url.split("//")[1].split("/")[0] for url in nodes.urls]
+        listing = json.dumps(
+            {"kind": "cluster", "name": "CL9", "nodes": [{"name": n, "state": "Up"} for n in names]}
+        )
+        cluster = FakeHost(lines=[listing], password=PASSWORD)
+        with FakeFleet([cluster]) as front:
+            args = scan_args("--cluster", front.urls[0], tmp_path=tmp_path)
+            assert main(args) == 0
+    assert node_a.invocations == node_b.invocations == 1
+    document = json.loads((tmp_path / "scan.json").read_text(encoding="utf-8"))
+    assert sorted(vm["name"] for vm in document["vms"]) == ["APP01", "SQL01"]
+    assert {h["host"] for h in document["hosts"]} == {"NODE-A", "NODE-B"}
