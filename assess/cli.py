@@ -58,7 +58,9 @@ def _add_output_options(parser: argparse.ArgumentParser) -> None:
     out.add_argument(
         "--strict", action="store_true", help="treat input warnings as errors (exit 2)"
     )
-    out.add_argument("--quiet", "-q", action="store_true", help="print only errors")
+    out.add_argument(
+        "--quiet", "-q", action="store_true", help="print only errors and input warnings"
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:

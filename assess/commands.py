@@ -10,7 +10,6 @@ from pathlib import Path
 
 from assess.cli import (
     EXIT_FAIL_ON,
-    EXIT_INPUT,
     EXIT_OK,
     EXIT_PARTIAL,
     FAIL_ON_LEVELS,
@@ -223,5 +222,3 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "explain": cmd_explain,
     "diff": cmd_diff,
 }
-
-__all__ = ["COMMANDS", "EXIT_INPUT"]
