@@ -436,9 +436,10 @@ function Get-VmDvdList {
 }
 
 function Get-VmRemoteFx3dCount {
-    # The cmdlet is gone from hosts without RemoteFX (WS2022 and later): null there.
+    # The cmdlet is gone from hosts that cannot run RemoteFX (WS2022 and later): no VM there
+    # can have the adapter, so the count is 0, not unknown.
     param($Vm, [bool]$CmdletPresent, [System.Collections.ArrayList]$Errors)
-    if (-not $CmdletPresent) { return $null }
+    if (-not $CmdletPresent) { return 0 }
     try {
         $adapters = @(Get-VMRemoteFx3dVideoAdapter -VM $Vm -ErrorAction Stop -WarningAction SilentlyContinue)
     }
