@@ -125,7 +125,7 @@ def test_template_values_fill_the_facts() -> None:
                 remotefx_3d_count=0,
                 host_os="Windows Server 2012",
             )
-        ]  # fmt: skip
+        ]
     )
     vm = frame.loc["t"]
     assert vm["boot_disk_format"] == "VHD"  # from the path's extension
@@ -175,7 +175,7 @@ def test_host_record_decides_over_inference() -> None:
                 "os_caption": "Microsoft Windows Server 2012 Datacenter",
                 "os_version": "6.2.9200",
             }
-        ],  # fmt: skip
+        ],
     )
     vm = frame.loc["a"]
     assert not vm["host_gen2_capable"]
