@@ -60,37 +60,47 @@ def report_warnings(result: RunResult, strict: bool) -> None:
 
 def finish_run(args: argparse.Namespace, result: RunResult) -> int:
     """Everything after the assessment: terminal, files, exit code. Shared by run and scan."""
-    from assess.render import terminal
+    from assess.render import terminal, workbook_job
     from assess.render.json_report import write_json
 
     assessment = result.assessment
     report_warnings(result, args.strict)
     console = output_console(args)
-    if args.vm:
-        if not terminal.render_vm(assessment, console, args.vm):
-            raise UsageError(f"no VM named or with id {args.vm!r} in the assessment")
-    else:
-        terminal.render_run(assessment, console, show_all=args.all)
-
     written: list[Path] = []
     named = args.xlsx or args.json or args.csv
     xlsx, json_path = args.xlsx, args.json
     if not named and not args.no_save:
         xlsx = default_report_path(args.reports_dir, ".xlsx", assessment.generated_at)
         json_path = xlsx.with_suffix(".json")
-    if json_path:
-        write_json(assessment, json_path)
-        written.append(Path(json_path))
-    if args.csv:
-        from assess.render.tabular import write_csv
+    # The workbook takes longest: a second process writes it meanwhile where it can.
+    job = workbook_job.start(assessment, xlsx) if xlsx else None
+    try:
+        if args.vm:
+            if not terminal.render_vm(assessment, console, args.vm):
+                raise UsageError(f"no VM named or with id {args.vm!r} in the assessment")
+        else:
+            terminal.render_run(assessment, console, show_all=args.all)
 
-        written.extend(write_csv(assessment, args.csv))
-    if xlsx:
-        from assess.render.excel import write_workbook
+        if json_path:
+            write_json(assessment, json_path)
+            written.append(Path(json_path))
+        if args.csv:
+            from assess.render.tabular import write_csv
 
-        with terminal.progress(console, "Writing workbook", total=None) as advance:
-            write_workbook(assessment, xlsx, on_progress=advance)
-        written.append(Path(xlsx))
+            written.extend(write_csv(assessment, args.csv))
+        if xlsx:
+            from assess.render.excel import write_workbook
+
+            with terminal.progress(console, "Writing workbook", total=None) as advance:
+                if job is not None:
+                    job.wait(on_progress=advance)
+                else:
+                    write_workbook(assessment, xlsx, on_progress=advance)
+            written.append(Path(xlsx))
+    except BaseException:
+        if job is not None:
+            job.cancel()
+        raise
     for path in written:
         console.print(f"wrote {path}", markup=False, highlight=False, soft_wrap=True)
 
@@ -118,6 +128,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         waive=policy.waive,
         messages=policy.messages,
     )
+    del results  # the inventories: only the assessment is needed from here on
     return finish_run(args, result)
 
 

@@ -86,7 +86,7 @@ def assess(
     if waive is not None:
         findings, waiver_messages = waive(findings, frame)
         notes.extend(waiver_messages)
-    findings = _sort_findings(findings)
+    findings = _sort_findings(findings, frame)
 
     vms = _vm_table(
         frame, findings, catalog, paths, unknown_ids, blocker_unknown, fix_unknown, evaluated
@@ -131,32 +131,46 @@ def _as_text(values: pd.Series) -> pd.Series:
 def render_evidence(template: str, rows: pd.DataFrame) -> pd.Series:
     """Fill ``{fact}`` fields column-wise. A ``[...]`` part is left out for a VM when a fact
     inside it is unknown; elsewhere an unknown fact reads "unknown"."""
-    out = pd.Series("", index=rows.index, dtype="string")
+    size = len(rows)
+    out = _blank(size)
     position = 0
     for match in [*_OPTIONAL.finditer(template), None]:
         plain = template[position : match.start() if match else len(template)]
-        out = out + _fill(plain, rows, optional=False)
+        out = out + _fill(plain, rows, size, optional=False)
         if match:
-            out = out + _fill(match.group(1), rows, optional=True)
+            out = out + _fill(match.group(1), rows, size, optional=True)
             position = match.end()
-    return out
+    return pd.Series(out, index=rows.index, dtype="string")
 
 
-def _fill(template: str, rows: pd.DataFrame, *, optional: bool) -> pd.Series:
-    text = pd.Series("", index=rows.index, dtype="string")
-    missing = pd.Series(False, index=rows.index)
+def _blank(size: int) -> np.ndarray:
+    return np.full(size, "", dtype=object)
+
+
+def _fill(template: str, rows: pd.DataFrame, size: int, *, optional: bool) -> np.ndarray:
+    # Object arrays of str: ``+`` runs in numpy's C loop, one str concatenation per cell.
+    text = _blank(size)
+    missing = np.zeros(size, dtype=bool)
     for literal, name, _, _ in string.Formatter().parse(template):
-        text = text + literal
+        if literal:
+            text = text + literal
         if name:
             values = _as_text(rows[name])
-            missing |= values.isna()
-            text = text + values.fillna("unknown")
-    return text.mask(missing, "") if optional else text
+            missing |= values.isna().to_numpy(dtype=bool)
+            text = text + values.to_numpy(dtype=object, na_value="unknown")
+    if optional:
+        text[missing] = ""
+    return text
 
 
 def _findings(frame: pd.DataFrame, rule: Rule, fired: np.ndarray, paths: pd.Series) -> pd.DataFrame:
-    rows = frame[fired]
-    evidence = render_evidence(rule.evidence or rule.title, rows)
+    template = rule.evidence or rule.title
+    fields = [name for _, name, _, _ in string.Formatter().parse(_OPTIONAL.sub(r"\1", template))]
+    columns = list(
+        dict.fromkeys(["vm_key", "host", "cluster", "name", "vm_id", *filter(None, fields)])
+    )
+    rows = frame.loc[fired, columns]
+    evidence = render_evidence(template, rows)
     path = paths[fired]
     effort = path.map(rule.effort_by_path).astype("Float64").fillna(rule.effort_hours)
     return pd.DataFrame(
@@ -188,29 +202,42 @@ def _concat(parts: list[pd.DataFrame], columns: Sequence[str]) -> pd.DataFrame:
     return out[list(columns)]
 
 
-def _sort_findings(findings: pd.DataFrame) -> pd.DataFrame:
+def _sort_findings(findings: pd.DataFrame, frame: pd.DataFrame) -> pd.DataFrame:
+    """By VM key, then severity (worst first), then rule id. The keys are compared as
+    integers (each VM's rank among the sorted keys), not as Python strings per pair."""
     if findings.empty:
         return findings
+    keys = frame["vm_key"].to_numpy(dtype=object)
+    key_rank = np.empty(len(keys), dtype=np.int64)
+    key_rank[np.argsort(keys, kind="stable")] = np.arange(len(keys))
     rank = findings["severity"].map(_SEVERITY_RANK)
-    order = np.lexsort(
-        (findings["rule"].to_numpy(), rank.to_numpy(), findings["vm_key"].to_numpy())
-    )
+    rule_codes, _ = pd.factorize(findings["rule"].to_numpy(dtype=object), sort=True)
+    order = np.lexsort((rule_codes, rank.to_numpy(), key_rank[_positions(findings, frame)]))
     return findings.iloc[order]
+
+
+def _positions(findings: pd.DataFrame, frame: pd.DataFrame) -> np.ndarray:
+    """Each finding's row in the facts frame."""
+    return pd.Index(frame["vm_key"]).get_indexer(findings["vm_key"])
+
+
+#: Gap part: rows of the facts frame that miss ``fact``, which ``rule`` needs.
+_GapPart = tuple[np.ndarray, str, str]
 
 
 def _gaps(
     frame: pd.DataFrame, rule: Rule, mask: np.ndarray, needs: Sequence[str]
-) -> list[pd.DataFrame]:
+) -> list[_GapPart]:
     parts = []
     for fact in needs:
         missing = mask & frame[fact].isna().to_numpy(dtype=bool)
         if missing.any():
-            parts.append(
-                pd.DataFrame(
-                    {"vm_key": frame["vm_key"].to_numpy()[missing], "fact": fact, "rule": rule.id}
-                )
-            )
+            parts.append((np.flatnonzero(missing), fact, rule.id))
     return parts
+
+
+def _per_vm_count(positions: np.ndarray, mask: np.ndarray, size: int) -> pd.Series:
+    return pd.Series(np.bincount(positions[mask], minlength=size), dtype="Int64")
 
 
 def _vm_table(
@@ -224,17 +251,14 @@ def _vm_table(
     evaluated: np.ndarray,
 ) -> pd.DataFrame:
     index = frame.index
-    open_findings = findings[findings["status"] == "open"]
-    by_severity = (
-        open_findings.groupby(["vm_key", "severity"]).size().unstack(fill_value=0)
-        if len(open_findings)
-        else pd.DataFrame(index=index)
-    )
+    size = len(frame)
+    positions = _positions(findings, frame)
+    status = findings["status"].to_numpy(dtype=object)
+    is_open = status == "open"
+    severity = findings["severity"].to_numpy(dtype=object)
 
-    def count(severity: str) -> pd.Series:
-        if severity in by_severity:
-            return by_severity[severity].reindex(index, fill_value=0).astype("Int64")
-        return pd.Series(0, index=index, dtype="Int64")
+    def count(name: str) -> pd.Series:
+        return _per_vm_count(positions, is_open & (severity == name), size).set_axis(index)
 
     blockers, needs_data, fixes = count("blocker"), count("needs-data"), count("fix")
     warnings = count("warning")
@@ -251,17 +275,17 @@ def _vm_table(
         default="ready",
     )
     base = paths.map({name: p.effort_hours for name, p in catalog.paths.items()}).astype(float)
-    effort = open_findings.groupby("vm_key")["effort_hours"].sum().astype(float)
-    effort_hours = (base + effort.reindex(index, fill_value=0.0)).round(2)
+    hours = pd.to_numeric(findings["effort_hours"], errors="coerce").astype(float).to_numpy()
+    effort = np.bincount(positions[is_open], weights=np.nan_to_num(hours[is_open]), minlength=size)
+    effort_hours = (base + effort).round(2)
     effort_hours[generation2] = 0.0
     rule_count = len(catalog.rules)
     confidence = np.where(generation2, 1.0, evaluated / max(rule_count, 1)).round(2)
-    ids = open_findings.groupby("vm_key")["rule"].agg(" ".join)
-    waived = (
-        findings[findings["status"] == "waived"].groupby("vm_key").size()
-        if len(findings)
-        else pd.Series(dtype="int64")
-    )
+    # Rule ids of each VM's open findings, in findings order: VMs share a few sequences.
+    rule_codes, rule_names = pd.factorize(findings["rule"].to_numpy(dtype=object)[is_open])
+    pattern_of, patterns = _patterns(positions[is_open], rule_codes, size)
+    joined = [" ".join(rule_names[code] for code in pattern) for pattern in patterns]
+    finding_ids = np.array(joined, dtype=object)[pattern_of]
     leading = pd.DataFrame(
         {
             "vm_key": frame["vm_key"],
@@ -278,8 +302,8 @@ def _vm_table(
             "blockers": blockers,
             "fixes": fixes,
             "warnings": warnings,
-            "waived": waived.reindex(index, fill_value=0).astype("Int64"),
-            "finding_ids": ids.reindex(index).fillna("").astype("string"),
+            "waived": _per_vm_count(positions, status == "waived", size).set_axis(index),
+            "finding_ids": pd.Series(finding_ids, index=index, dtype="string"),
             "unknown_rules": pd.Series(unknown_ids, index=index).str.strip().astype("string"),
             "notes": frame["notes"],
             "source": frame["source"],
@@ -292,48 +316,139 @@ def _vm_table(
 
 
 def _data_gap_table(
-    vms: pd.DataFrame, parts: list[pd.DataFrame], decisive: dict[str, bool]
+    vms: pd.DataFrame, parts: list[_GapPart], decisive: dict[str, bool]
 ) -> pd.DataFrame:
     if not parts:
         return pd.DataFrame({c: pd.Series(dtype="string") for c in DATA_GAP_COLUMNS})
-    gaps = pd.concat(parts, ignore_index=True).drop_duplicates()
-    gaps = gaps[~gaps["vm_key"].isin(vms.loc[vms["verdict"] == "already-gen2", "vm_key"])]
-    how = {name: fact.how_to_get for name, fact in FACT_BY_NAME.items()}
-    gaps["decisive"] = gaps["rule"].map(decisive)
-    per_vm = gaps.groupby("vm_key", sort=False).agg(
-        affects_verdict=("decisive", "any"),
-        missing_facts=("fact", lambda s: ", ".join(dict.fromkeys(s))),
-        needed_by=("rule", lambda s: " ".join(sorted(set(s)))),
-        how_to_get=("fact", lambda s: " ".join(dict.fromkeys(how[f] for f in s if how[f]))),
+    # (VM row, fact, rule) in the order found, each once (the first occurrence is kept);
+    # a (fact, rule) pair is one integer.
+    pair_ids: dict[tuple[str, str], int] = {}
+    rows = np.concatenate([part[0] for part in parts]).astype(np.int64)
+    pairs = np.concatenate(
+        [np.full(len(p), pair_ids.setdefault((f, r), len(pair_ids))) for p, f, r in parts]
+    ).astype(np.int64)
+    _, first = np.unique(rows * len(pair_ids) + pairs, return_index=True)
+    keep = np.sort(first)
+    keep = keep[(vms["verdict"].to_numpy(dtype=object) != "already-gen2")[rows[keep]]]
+    vm_rows, texts = _gaps_per_vm(rows[keep], pairs[keep], list(pair_ids), decisive)
+    affects, missing, needed_by, how_to_get = texts
+    per_vm = pd.DataFrame(
+        {
+            "vm_key": pd.Series(vms["vm_key"].to_numpy(dtype=object)[vm_rows]),
+            "host": vms["host"].take(vm_rows).reset_index(drop=True),
+            "vm_name": vms["name"].take(vm_rows).reset_index(drop=True),
+            "verdict": vms["verdict"].take(vm_rows).reset_index(drop=True),
+            "affects_verdict": pd.Series(affects, dtype=bool).map({True: "yes", False: "no"}),
+            "missing_facts": pd.Series(missing),
+            "needed_by": pd.Series(needed_by),
+            "how_to_get": pd.Series(how_to_get),
+        }
     )
-    by_key = vms.set_index("vm_key")
-    per_vm["host"] = by_key["host"].reindex(per_vm.index)
-    per_vm["vm_name"] = by_key["name"].reindex(per_vm.index)
-    per_vm["verdict"] = by_key["verdict"].reindex(per_vm.index)
-    per_vm = per_vm.reset_index()
+    # Decisive gaps first, then verdict (needs-data, blocked, ready-with-fixes, ready),
+    # host and name; a stable sort, unknown host or name last.
     rank = {v: i for i, v in enumerate(("needs-data", "blocked", "ready-with-fixes", "ready"))}
-    per_vm["affects_verdict"] = per_vm["affects_verdict"].map({True: "yes", False: "no"})
-    per_vm = per_vm.sort_values(
-        ["affects_verdict", "verdict", "host", "vm_name"],
-        key=lambda s: s.map(rank) if s.name == "verdict" else s,
-        ascending=[False, True, True, True],
+    order = np.lexsort(
+        (
+            _sort_codes(per_vm["vm_name"]),
+            _sort_codes(per_vm["host"]),
+            per_vm["verdict"].map(rank).fillna(len(rank)).to_numpy(dtype=np.int64),
+            np.where(np.asarray(affects, dtype=bool), 0, 1),
+        )
     )
-    return per_vm[list(DATA_GAP_COLUMNS)].reset_index(drop=True)
+    return per_vm.iloc[order][list(DATA_GAP_COLUMNS)].reset_index(drop=True)
+
+
+def _sort_codes(values: pd.Series) -> np.ndarray:
+    """Integers that sort like ``values`` (ascending), NA after everything else."""
+    codes, uniques = pd.factorize(values.to_numpy(dtype=object, na_value=None), sort=True)
+    return np.where(codes < 0, len(uniques), codes)
+
+
+#: Multiplier of the row hash in ``_patterns`` (a prime; tests lower it to force collisions).
+_HASH_BASE = 1_000_003
+
+
+def _patterns(
+    groups: np.ndarray, items: np.ndarray, count: int
+) -> tuple[np.ndarray, list[tuple[int, ...]]]:
+    """The sequence of ``items`` of each group ``0 .. count-1`` (rows in their order), as a
+    pattern number per group and the distinct patterns, without a Python step per group:
+    the sequences become the rows of a matrix, each row gets a 64-bit hash, and the rows
+    are grouped by hash (checked: rows that share a hash must be equal)."""
+    order = np.argsort(groups, kind="stable")
+    grouped = groups[order]
+    position = np.arange(len(grouped)) - np.searchsorted(grouped, grouped)
+    width = int(position.max()) + 1 if len(position) else 1
+    matrix = np.full((count, width), -1, dtype=np.int64)
+    matrix[grouped, position] = items[order]
+    weights = np.full(width, _HASH_BASE, dtype=np.uint64) ** np.arange(width, dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        hashes = ((matrix + 2).astype(np.uint64) * weights).sum(axis=1, dtype=np.uint64)
+    pattern_of, _ = pd.factorize(hashes)
+    representative = np.unique(pattern_of, return_index=True)[1]
+    if not (matrix == matrix[representative][pattern_of]).all():  # a hash collision
+        distinct, pattern_of = np.unique(matrix, axis=0, return_inverse=True)
+        representative = np.arange(len(distinct))
+        matrix = distinct
+    rows = matrix[representative].tolist()
+    return pattern_of.reshape(-1), [tuple(item for item in row if item >= 0) for row in rows]
+
+
+def _gaps_per_vm(
+    rows: np.ndarray, pairs: np.ndarray, pair_list: list[tuple[str, str]], decisive: dict[str, bool]
+) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]]:
+    """Per VM with gaps, in order of first appearance: its row in the facts frame, and
+    whether a decisive rule waits, the missing facts and the "how to get" texts in the
+    order first met, and the rules waiting (sorted). VMs share few patterns: each distinct
+    sequence of (fact, rule) pairs is described once."""
+    how = {name: fact.how_to_get for name, fact in FACT_BY_NAME.items()}
+    groups, vm_rows = pd.factorize(rows)
+    pattern_of, patterns = _patterns(groups, pairs, len(vm_rows))
+    described = []
+    for pattern in patterns:
+        facts = dict.fromkeys(pair_list[p][0] for p in pattern)
+        rules = {pair_list[p][1] for p in pattern}
+        described.append(
+            (
+                any(decisive.get(rule, False) for rule in rules),
+                ", ".join(facts),
+                " ".join(sorted(rules)),
+                " ".join(dict.fromkeys(how[f] for f in facts if how[f])),
+            )
+        )
+    columns = tuple(
+        np.array([texts[field] for texts in described], dtype=bool if field == 0 else object)[
+            pattern_of
+        ]
+        for field in range(4)
+    )
+    return np.asarray(vm_rows, dtype=np.int64), columns  # type: ignore[return-value]
 
 
 def _host_table(hosts: pd.DataFrame, vms: pd.DataFrame) -> pd.DataFrame:
-    counts = vms.groupby("host", dropna=False).agg(
-        vm_count=("vm_key", "size"),
-        gen1_vms=("generation", lambda g: int(g.ne(2).fillna(True).sum())),
-        cluster=("cluster", "first"),
-        source=("source", lambda s: s.str.rsplit(":", n=1).str[0].iloc[0]),
+    per_vm = pd.DataFrame(
+        {
+            "host": vms["host"],
+            "vm_key": vms["vm_key"],
+            "gen1": vms["generation"].ne(2).fillna(True).astype(bool),
+            "cluster": vms["cluster"],
+            "source": vms["source"],
+        }
     )
+    grouped = per_vm.groupby("host", dropna=False)
+    counts = grouped.agg(
+        vm_count=("vm_key", "size"), gen1_vms=("gen1", "sum"), cluster=("cluster", "first")
+    )
+    counts["source"] = grouped["source"].first(skipna=False).str.rsplit(":", n=1).str[0]
+    # Hosts match case-insensitively: the collector's name and an inventory's may differ.
+    by_lower = counts[["vm_count", "gen1_vms"]].groupby(counts.index.str.lower()).sum()
+    totals = dict(zip(by_lower.index, by_lower.itertuples(index=False, name=None), strict=True))
     rows = []
     known = set()
     for host in hosts.itertuples(index=False):
         known.add(str(host.host).lower())
         os_text = " ".join(str(v) for v in (host.os_caption, host.os_version) if pd.notna(v))
-        match = counts[counts.index.str.lower() == str(host.host).lower()]
+        vm_count, gen1_vms = totals.get(str(host.host).lower(), (0, 0))
         rows.append(
             {
                 "host": host.host,
@@ -341,8 +456,8 @@ def _host_table(hosts: pd.DataFrame, vms: pd.DataFrame) -> pd.DataFrame:
                 "status": host.status if pd.notna(host.status) else "ok",
                 "reason": host.reason if pd.notna(host.reason) else "",
                 "os": os_text or pd.NA,
-                "vm_count": int(match["vm_count"].sum()),
-                "gen1_vms": int(match["gen1_vms"].sum()),
+                "vm_count": int(vm_count),
+                "gen1_vms": int(gen1_vms),
                 "collected_at": host.collected_at,
                 "source": host.source,
             }

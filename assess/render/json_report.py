@@ -7,7 +7,6 @@ Top level: ``schema``, ``schema_version``, ``generated_at``, ``tool``, ``inputs`
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import asdict
 from pathlib import Path
@@ -17,6 +16,7 @@ import pandas as pd
 
 from assess import __version__
 from assess.assessment import SCHEMA_NAME, SCHEMA_VERSION, Assessment
+from assess.render import json_text
 from assess.render.atomic import atomic_path
 
 _FINDING_KEYS = (
@@ -97,6 +97,14 @@ def assessment_to_dict(assessment: Assessment) -> dict[str, Any]:
                 "unknown_rules": (row["unknown_rules"] or "").split(),
             }
         )
+    document = _skeleton(assessment)
+    document["vms"] = vms
+    document["data_gaps"] = _records(assessment.data_gaps)
+    return document
+
+
+def _skeleton(assessment: Assessment) -> dict[str, Any]:
+    """The document with ``vms`` and ``data_gaps`` empty."""
     return {
         "schema": SCHEMA_NAME,
         "schema_version": SCHEMA_VERSION,
@@ -105,14 +113,19 @@ def assessment_to_dict(assessment: Assessment) -> dict[str, Any]:
         "inputs": [asdict(item) for item in assessment.inputs],
         "summary": summary(assessment),
         "hosts": [{k: _clean(v) for k, v in h.items()} for h in _records(assessment.hosts)],
-        "vms": vms,
-        "data_gaps": _records(assessment.data_gaps),
+        "vms": [],
+        "data_gaps": [],
         "messages": list(assessment.messages),
     }
 
 
 def write_json(assessment: Assessment, path: str | Path) -> None:
-    document = assessment_to_dict(assessment)
+    """The text of ``json.dump(assessment_to_dict(...), indent=1)``, written column-wise
+    and in chunks (``json_text``): the same bytes, a fraction of the time and memory."""
+    lists = {
+        "vms": json_text.vm_items(assessment, _FINDING_KEYS),
+        "data_gaps": json_text.record_items(assessment.data_gaps),
+    }
     with atomic_path(path) as tmp, tmp.open("w", encoding="utf-8") as handle:
-        json.dump(document, handle, ensure_ascii=False, indent=1, default=str)
+        json_text.write_document(handle, _skeleton(assessment), lists)
         handle.write("\n")
