@@ -36,33 +36,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-TEMPLATE_HEADERS: tuple[str, ...] = (
-    "Host",
-    "Cluster",
-    "VMName",
-    "VMId",
-    "Generation",
-    "ConfigVersion",
-    "State",
-    "OSName",
-    "OSVersion",
-    "OSArchitecture",
-    "BootController",
-    "BootDiskPath",
-    "BootDiskFormat",
-    "BootDiskType",
-    "PartitionStyle",
-    "LegacyNICs",
-    "PXEBoot",
-    "FloppyAttached",
-    "COMPorts",
-    "DVDMedia",
-    "Checkpoints",
-    "Replication",
-    "SharedDisks",
-    "PassThroughDisks",
-    "Notes",
-)
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from assess.sources.template import TEMPLATE_HEADERS as _ALL_HEADERS  # noqa: E402
+
+#: The canonical template columns (the optional ones after Notes are not generated).
+TEMPLATE_HEADERS: tuple[str, ...] = _ALL_HEADERS[: _ALL_HEADERS.index("Notes") + 1]
 
 GIB = 1024**3
 VMS_PER_HOST = 100
