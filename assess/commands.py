@@ -8,6 +8,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+from assess.atomic import write_text_atomic
 from assess.cli import (
     EXIT_FAIL_ON,
     EXIT_OK,
@@ -17,7 +18,6 @@ from assess.cli import (
     default_report_path,
 )
 from assess.pipeline import RunResult
-from assess.render.atomic import write_text_atomic
 
 
 def output_console(args: argparse.Namespace):

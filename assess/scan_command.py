@@ -14,9 +14,9 @@ import sys
 from collections.abc import Sequence
 
 from assess.assessment import InputSummary
+from assess.atomic import atomic_path
 from assess.cli import UsageError
 from assess.inventory import Inventory, table_from_rows
-from assess.render.atomic import atomic_path
 from assess.sources import SourceResult
 
 #: Statuses whose received lines are assessed (the others keep them only as evidence).

@@ -46,6 +46,7 @@ from rich.text import Text
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
+from assess.atomic import atomic_path
 from assess.diff import (
     CHANGED,
     EFFORT_CHANGED,
@@ -57,7 +58,6 @@ from assess.diff import (
     VmPresence,
     diff_to_dict,
 )
-from assess.render.atomic import atomic_path
 from assess.render.excel_formats import Formats, estimate_width, sample_values
 from assess.render.safety import excel_text, looks_like_formula, terminal_text
 from assess.render.styles import (

@@ -41,8 +41,8 @@ from xlsxwriter.worksheet import Worksheet
 
 from assess import __version__
 from assess.assessment import Assessment
+from assess.atomic import atomic_path
 from assess.render import excel_rows, xlsx_zip
-from assess.render.atomic import atomic_path
 from assess.render.excel_formats import Formats, estimate_width, sample_values
 from assess.render.excel_rows import RowWriter
 from assess.render.excel_summary import write_summary

@@ -16,8 +16,8 @@ import pandas as pd
 
 from assess import __version__
 from assess.assessment import SCHEMA_NAME, SCHEMA_VERSION, Assessment
+from assess.atomic import atomic_path
 from assess.render import json_text
-from assess.render.atomic import atomic_path
 
 _FINDING_KEYS = (
     "rule",

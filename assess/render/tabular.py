@@ -36,7 +36,7 @@ from assess.assessment import (
     VM_COLUMNS,
     Assessment,
 )
-from assess.render.atomic import atomic_path
+from assess.atomic import atomic_path
 from assess.render.safety import DANGEROUS_LEADS, looks_like_formula, to_text
 from assess.render.summary import findings_in_report_order, worst_first
 

@@ -106,6 +106,15 @@ def _no_progress(*args: object) -> None:
     return None
 
 
+def _side_by_side(left: RenderableType, right: RenderableType, width: int) -> list[RenderableType]:
+    """Two blocks next to each other on a wide terminal, one above the other otherwise."""
+    if width >= 96:
+        row = Table.grid(padding=(0, 4))
+        row.add_row(left, right)
+        return [row]
+    return [left, Text(), right]
+
+
 # -- small formatting helpers ---------------------------------------------------------------
 def _text(value: object, style: str = "") -> Text:
     """Inventory text, safe to print, never markup."""
@@ -197,23 +206,9 @@ def summary_panel(assessment: Assessment, width: int = 100) -> Panel:
     title = f"Generation 2 readiness: {len(vms):,} VM{'s' if len(vms) != 1 else ''}"
     title += f" on {hosts:,} host{'s' if hosts != 1 else ''}"
     parts: list[RenderableType] = []
-    left = _verdict_grid(assessment)
-    right = _rule_grid(assessment)
-    if width >= 96:
-        row = Table.grid(padding=(0, 4))
-        row.add_row(left, right)
-        parts.append(row)
-    else:
-        parts.extend([left, Text(), right])
+    parts.extend(_side_by_side(_verdict_grid(assessment), _rule_grid(assessment), width))
     parts.append(Text())
-    paths = _path_grid(assessment)
-    groups = _host_grid(assessment)
-    if width >= 96:
-        row = Table.grid(padding=(0, 4))
-        row.add_row(paths, groups)
-        parts.append(row)
-    else:
-        parts.extend([paths, Text(), groups])
+    parts.extend(_side_by_side(_path_grid(assessment), _host_grid(assessment), width))
     paragraph = summary.status_paragraph(assessment)
     if paragraph:
         parts.extend([Text(), Text(terminal_text(paragraph), style="italic")])

@@ -12,9 +12,9 @@ import csv
 import io
 import os
 
+from assess.atomic import write_text_atomic
 from assess.diagnostics import InputError
 from assess.inventory import Inventory
-from assess.render.atomic import write_text_atomic
 from assess.sources import SourceResult, tabular, textio
 from assess.sources.headers import header_key
 from assess.sources.tablemap import Field, match_fields, vms_from_table

@@ -1,4 +1,8 @@
-"""Atomic file output: a reader sees the old file or the new one, never half of either."""
+"""Atomic file output: a reader sees the old file or the new one, never half of either.
+
+Shared by every layer that writes files (the template writer among the sources, the
+renderers, the scan's raw records), so it belongs to none of them.
+"""
 
 from __future__ import annotations
 
