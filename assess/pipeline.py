@@ -21,6 +21,7 @@ class RunResult:
     assessment: Assessment
     warnings: list[RowWarning] = field(default_factory=list)
     partial: bool = False  # an input was cut short or a host failed
+    inventory: Inventory | None = None  # kept only when asked for (``assess plan`` needs it)
 
 
 def summarize_input(result: SourceResult) -> InputSummary:
@@ -46,6 +47,7 @@ def assess_sources(
     messages: Sequence[str] = (),
     matrix_folder: Path | None = None,
     summarize: bool = True,
+    keep_inventory: bool = False,
 ) -> RunResult:
     """Assess what the sources produced. ``scope`` narrows the inventory (policy scope),
     ``waive`` marks waived findings (policy waivers). ``summarize=False`` when the caller
@@ -59,4 +61,9 @@ def assess_sources(
     assessment = assess(facts, catalog, inputs=inputs, waive=waive, messages=messages)
     warnings = [w for result in results for w in result.warnings]
     partial = any(r.truncated for r in results) or any(i.status != "ok" for i in extra_inputs)
-    return RunResult(assessment=assessment, warnings=warnings, partial=partial)
+    return RunResult(
+        assessment=assessment,
+        warnings=warnings,
+        partial=partial,
+        inventory=inventory if keep_inventory else None,
+    )

@@ -1,0 +1,141 @@
+"""Plan -> the plan folder: scripts, ``plan.json``, ``runbook.xlsx``.
+
+Every file is written atomically; ``plan.json`` goes last, so a folder whose ``plan.json``
+names this schema holds a complete plan. A folder that holds anything else is refused unless
+the caller forces it (a typo in ``--out`` must not scatter scripts over someone's files).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+from assess import __version__
+from assess.atomic import atomic_path, write_text_atomic
+from assess.diagnostics import InputError
+from assess.plan.model import SCHEMA_NAME, SCHEMA_VERSION, Plan, VmPlan
+from assess.plan.render.guest_scripts import (
+    render_mbr2gpt,
+    render_rebuild_checklist,
+    render_recapture,
+    render_unix_guide,
+)
+from assess.plan.render.host_script import render_host_script
+
+PLAN_FILE = "plan.json"
+WORKBOOK_FILE = "runbook.xlsx"
+
+
+class NotAPlanFolder(InputError):
+    """The output folder holds files that are not an earlier plan."""
+
+
+def check_out_dir(out: Path, force: bool) -> None:
+    if not out.exists():
+        return
+    if not out.is_dir():
+        raise NotAPlanFolder(out, "exists and is not a folder")
+    if force or not any(out.iterdir()):
+        return
+    marker = out / PLAN_FILE
+    try:
+        schema = json.loads(marker.read_text("utf-8")).get("schema")
+    except (OSError, ValueError, AttributeError):
+        schema = None
+    if schema != SCHEMA_NAME:
+        raise NotAPlanFolder(
+            out,
+            "holds files that are not a gen2-assess plan; choose an empty folder or give --force",
+        )
+
+
+def vm_files(plan: VmPlan, generated: str) -> list[tuple[str, str, str]]:
+    """(relative path, text, encoding) of each script of one VM."""
+    if not plan.scripts:
+        return []
+    if plan.no_script_reason is not None:
+        return [(plan.scripts[0], render_rebuild_checklist(plan, generated), "utf-8")]
+    guest_name = plan.scripts[1].rsplit("/", 1)[-1] if len(plan.scripts) > 1 else None
+    files = [
+        # Windows PowerShell 5.1 reads a BOM-less file in the ANSI code page: keep the BOM.
+        (plan.scripts[0], render_host_script(plan, guest_name, generated), "utf-8-sig"),
+    ]
+    variant = plan.guest_variant
+    if variant in ("mbr2gpt-online", "mbr2gpt-offline"):
+        files.append((plan.scripts[1], render_mbr2gpt(plan, generated), "utf-8-sig"))
+    elif variant == "recapture":
+        files.append((plan.scripts[1], render_recapture(plan, generated), "utf-8-sig"))
+    elif variant in ("linux", "freebsd"):
+        files.append((plan.scripts[1], render_unix_guide(plan, generated), "utf-8"))
+    return files
+
+
+def plan_document(plan: Plan) -> dict:
+    convertible = sum(1 for vm in plan.vms if vm.convertible)
+    return {
+        "schema": SCHEMA_NAME,
+        "schema_version": SCHEMA_VERSION,
+        "generator": f"gen2-assess {__version__}",
+        "generated_at": plan.generated_at.isoformat(),
+        "inputs": plan.inputs,
+        "messages": plan.messages,
+        "counts": {
+            "vms": len(plan.vms),
+            "with_conversion_script": convertible,
+            "with_checklist": sum(
+                1 for vm in plan.vms if vm.scripts and vm.no_script_reason is not None
+            ),
+            "without_script": sum(1 for vm in plan.vms if not vm.scripts),
+        },
+        "vms": plan.vms,
+    }
+
+
+def _jsonable(value: object) -> object:
+    """Dataclasses of the model as their fields (steps numbered), for ``json.dumps``."""
+    fields = dict(value.__dict__)
+    if isinstance(value, VmPlan):
+        fields["convertible"] = value.convertible
+        fields["steps"] = [{"number": n, **step.__dict__} for n, step in enumerate(value.steps, 1)]
+    return fields
+
+
+def plan_json(plan: Plan) -> str:
+    return json.dumps(plan_document(plan), default=_jsonable, ensure_ascii=False, indent=1)
+
+
+def write_plan(
+    plan: Plan,
+    out: str | Path,
+    *,
+    force: bool = False,
+    workbook: bool = True,
+    on_progress: Callable[[int], None] | None = None,
+) -> list[Path]:
+    """Write every script, the workbook and ``plan.json`` (last). Returns what was written."""
+    out = Path(out)
+    check_out_dir(out, force)
+    out.mkdir(parents=True, exist_ok=True)
+    generated = plan.generated_at.strftime("%Y-%m-%d %H:%M UTC")
+    written: list[Path] = []
+    made: set[Path] = set()
+    for index, vm in enumerate(plan.vms):
+        for relative, text, encoding in vm_files(vm, generated):
+            target = out / relative
+            if target.parent not in made:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                made.add(target.parent)
+            write_text_atomic(target, text, encoding=encoding)
+            written.append(target)
+        if on_progress is not None and index % 500 == 0:
+            on_progress(index)
+    if workbook:
+        from assess.plan.render.workbook import write_runbook_workbook
+
+        with atomic_path(out / WORKBOOK_FILE, suffix=".xlsx") as tmp:
+            write_runbook_workbook(plan, tmp)
+        written.append(out / WORKBOOK_FILE)
+    write_text_atomic(out / PLAN_FILE, plan_json(plan))
+    written.append(out / PLAN_FILE)
+    return written
