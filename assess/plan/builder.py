@@ -11,6 +11,7 @@ import math
 import ntpath
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
+from dataclasses import is_dataclass, replace
 from typing import Any
 
 import pandas as pd
@@ -278,6 +279,10 @@ class PlanBuilder:
             read_at_run_time=tuple(runtime),
             not_carried=not_carried,
         )
+        if _contains_nul(plan):
+            # PowerShell and its parsers stop at a NUL inside a literal: no script can quote it.
+            reason = "inventory text of this VM holds a NUL character: fix the inventory"
+            return replace(plan, scripts=(), no_script_reason=reason)
         return _with_steps(plan)
 
     # --- devices ------------------------------------------------------------------------------
@@ -570,9 +575,17 @@ def _rebuild_steps() -> tuple[Step, ...]:
 
 
 def _with_steps(plan: VmPlan) -> VmPlan:
-    from dataclasses import replace
-
     return replace(plan, steps=tuple(plan_steps(plan)))
+
+
+def _contains_nul(value: object) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, tuple):
+        return any(_contains_nul(v) for v in value)
+    if is_dataclass(value):
+        return any(_contains_nul(v) for v in value.__dict__.values())
+    return False
 
 
 def plan_steps(plan: VmPlan) -> Iterable[Step]:
