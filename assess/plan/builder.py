@@ -16,8 +16,8 @@ from typing import Any
 
 import pandas as pd
 
-from assess.assessment import Assessment
-from assess.inventory import Inventory
+from assess.model.assessment import Assessment
+from assess.model.inventory import Inventory
 from assess.plan.model import (
     GUEST_SCRIPT_KIND,
     RUNTIME_SETTINGS,

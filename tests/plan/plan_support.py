@@ -13,8 +13,8 @@ import pandas as pd
 import tree_sitter_powershell as tsp
 from tree_sitter import Language, Node, Parser, Tree
 
-from assess.assessment import Assessment
-from assess.inventory import Inventory, table_from_rows
+from assess.model.assessment import Assessment
+from assess.model.inventory import Inventory, table_from_rows
 from assess.plan.builder import build_plan
 from assess.plan.model import Plan
 
@@ -105,7 +105,9 @@ def assessment_for(
 
 
 def inventory_of(tables: dict[str, list[dict[str, Any]]]) -> Inventory:
-    return Inventory.from_frames({name: table_from_rows(name, rows) for name, rows in tables.items()})
+    return Inventory.from_frames(
+        {name: table_from_rows(name, rows) for name, rows in tables.items()}
+    )
 
 
 def plan_for(
@@ -133,7 +135,13 @@ def sql_estate(name: str = "SQL01", switch: str = "vSwitch-Prod", notes: str = "
             )
         ],
         "nics": [
-            {"vm_key": key, "host": "HV01", "name": "LAN", "switch_name": switch, "mac": "00155D01AA01"},
+            {
+                "vm_key": key,
+                "host": "HV01",
+                "name": "LAN",
+                "switch_name": switch,
+                "mac": "00155D01AA01",
+            },
             {
                 "vm_key": key,
                 "host": "HV01",

@@ -105,7 +105,9 @@ def test_unlisted_devices_are_read_at_run_time():
     assert vm.adapters is None and vm.disks is None and vm.dvd_drives is None
     assert {"adapters", "disks", "dvd_drives"} <= set(vm.read_at_run_time)
     kinds = [s.kind for s in vm.steps]
-    assert {"adapters-runtime", "disks-runtime", "dvds-runtime", "convert-vhd-runtime"} <= set(kinds)
+    assert {"adapters-runtime", "disks-runtime", "dvds-runtime", "convert-vhd-runtime"} <= set(
+        kinds
+    )
 
 
 def test_vtpm_only_when_every_possible_owner_has_the_key_protector():
@@ -115,7 +117,10 @@ def test_vtpm_only_when_every_possible_owner_has_the_key_protector():
         {"host": "HV02", "cluster": "CL01", "key_protector_available": False},
     ]
     vm = _only(plan_for(estate, {KEY: ("ready", "mbr2gpt")}))
-    if "key_protector_available" not in __import__("assess.inventory").inventory.SCHEMA["hosts"]:
+    if (
+        "key_protector_available"
+        not in __import__("assess.model.inventory").model.inventory.SCHEMA["hosts"]
+    ):
         # Before the collector records it, the column is unknown: no vTPM, and it says so.
         assert not vm.firmware.vtpm and "unknown" in vm.firmware.vtpm_reason
     else:
@@ -124,8 +129,14 @@ def test_vtpm_only_when_every_possible_owner_has_the_key_protector():
     assert not linux.firmware.vtpm
 
 
-_names = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), min_size=1, max_size=20)
-_macs = st.text(alphabet="0123456789ABCDEF", min_size=12, max_size=12).filter(lambda m: m.strip("0"))
+_names = st.text(
+    st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"),
+    min_size=1,
+    max_size=20,
+)
+_macs = st.text(alphabet="0123456789ABCDEF", min_size=12, max_size=12).filter(
+    lambda m: m.strip("0")
+)
 
 
 @st.composite
@@ -163,8 +174,14 @@ def _estates(draw):
     ]
     isos = draw(st.lists(_names, max_size=3))
     dvds = [
-        {"vm_key": KEY, "host": "HV01", "controller_type": "IDE", "controller_number": 1,
-         "path": f"E:\\{iso}.iso", "media_type": "ISO"}
+        {
+            "vm_key": KEY,
+            "host": "HV01",
+            "controller_type": "IDE",
+            "controller_number": 1,
+            "path": f"E:\\{iso}.iso",
+            "media_type": "ISO",
+        }
         for iso in isos
     ]
     settings_values = {

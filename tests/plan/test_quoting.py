@@ -41,7 +41,10 @@ def _one_string(text: str) -> None:
 
 
 def test_every_powershell_single_quote_is_doubled():
-    assert ps_literal("a'b\u2018c\u2019d\u201ae\u201bf") == "'a''b\u2018\u2018c\u2019\u2019d\u201a\u201ae\u201b\u201bf'"
+    assert (
+        ps_literal("a'b\u2018c\u2019d\u201ae\u201bf")
+        == "'a''b\u2018\u2018c\u2019\u2019d\u201a\u201ae\u201b\u201bf'"
+    )
 
 
 def test_other_quotes_and_dollar_signs_stay_as_they_are():

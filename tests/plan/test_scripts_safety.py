@@ -32,7 +32,7 @@ from tests.plan.plan_support import (
 KEY = "2089973a-7095-521a-84c1-711c7e7a6973"
 HOSTILE_NAME = "x'; Stop-Computer -Force; '"
 HOSTILE_SWITCH = "$(Stop-Computer)"
-HOSTILE_NOTES = "a\u2019; Stop-Computer; \u2018b\r\n#> `$(Stop-Computer)` @' \"$(x)\""
+HOSTILE_NOTES = 'a\u2019; Stop-Computer; \u2018b\r\n#> `$(Stop-Computer)` @\' "$(x)"'
 
 VARIANTS = {
     "mbr2gpt": ({}, "mbr2gpt"),
@@ -237,7 +237,9 @@ def test_hostile_inventory_text_adds_no_command(variant, runtime):
     benign = _powershell(variant, False, runtime)
     hostile = _powershell(variant, True, runtime)
     assert len(benign) == len(hostile)
-    for (rel_b, tree_b), (rel_h, tree_h) in zip(sorted(benign.items()), sorted(hostile.items()), strict=True):
+    for (_, tree_b), (rel_h, tree_h) in zip(
+        sorted(benign.items()), sorted(hostile.items()), strict=True
+    ):
         names_b = sorted(n.lower() for n, _ in commands(tree_b))
         names_h = sorted(n.lower() for n, _ in commands(tree_h))
         assert names_h == names_b, rel_h
@@ -291,6 +293,13 @@ def test_contract_execute_switch_stop_on_error_transcript_rollback(variant):
 def test_header_says_vm_path_steps_and_how_to_run():
     host = next(t for rel, t in _rendered("mbr2gpt", False).items() if rel.endswith(".host.ps1"))
     header = host[: host.index("[CmdletBinding()]")]
-    for expected in ("# VM         SQL01", "# Path       mbr2gpt", "# Steps", "-Execute", "-Rollback", "Preview"):
+    for expected in (
+        "# VM         SQL01",
+        "# Path       mbr2gpt",
+        "# Steps",
+        "-Execute",
+        "-Rollback",
+        "Preview",
+    ):
         assert expected in header
     assert header.count("[host  ]") >= 10

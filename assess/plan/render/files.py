@@ -13,7 +13,7 @@ from pathlib import Path
 
 from assess import __version__
 from assess.atomic import atomic_path, write_text_atomic
-from assess.diagnostics import InputError
+from assess.model.diagnostics import InputError
 from assess.plan.model import SCHEMA_NAME, SCHEMA_VERSION, Plan, VmPlan
 from assess.plan.render.guest_scripts import (
     render_mbr2gpt,
