@@ -7,11 +7,10 @@ the inventory does not record is listed as read from the Generation 1 VM at run 
 
 from __future__ import annotations
 
-import math
 import ntpath
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
-from dataclasses import is_dataclass, replace
+from dataclasses import replace
 from typing import Any
 
 import pandas as pd
@@ -69,20 +68,8 @@ MANUAL_FINDINGS = {
 
 
 def _value(row: Mapping[str, Any], key: str) -> Any:
-    """A cell as a plain Python value, ``None`` when missing or NA."""
-    value = row.get(key)
-    if value is None or value is pd.NA:
-        return None
-    if isinstance(value, float) and math.isnan(value):
-        return None
-    try:
-        if pd.isna(value):
-            return None
-    except (TypeError, ValueError):
-        pass
-    if hasattr(value, "item"):  # numpy scalars
-        value = value.item()
-    return value
+    """A cell as a plain Python value (rows come from ``_records``: NA is already None)."""
+    return row.get(key)
 
 
 def _int(row: Mapping[str, Any], key: str) -> int | None:
@@ -106,8 +93,34 @@ def _names(text: str | None) -> tuple[str, ...] | None:
     return tuple(part.strip() for part in text.split(";") if part.strip())
 
 
-def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    return frame.to_dict(orient="records") if len(frame) else []
+def _records(frame: pd.DataFrame, columns: Iterable[str] | None = None) -> list[dict[str, Any]]:
+    """Rows as dicts of plain Python values, NA as None (converted column-wise, once)."""
+    if not len(frame):
+        return []
+    if columns is not None:
+        frame = frame[[c for c in columns if c in frame.columns]]
+    names = list(frame.columns)
+    lists = []
+    for name in names:
+        column = frame[name]
+        values = column.astype(object).where(column.notna(), None).tolist()
+        lists.append(values)
+    return [dict(zip(names, values, strict=True)) for values in zip(*lists, strict=True)]
+
+
+def _keys_with_nul(frames: Iterable[pd.DataFrame]) -> set[str]:
+    """VMs with a NUL character in any text of theirs (found column-wise)."""
+    keys: set[str] = set()
+    for frame in frames:
+        if not len(frame) or "vm_key" not in frame.columns:
+            continue
+        for name in frame.columns:
+            column = frame[name]
+            if column.dtype == "string" or column.dtype == object:
+                hit = column.astype("string").str.contains("\x00", regex=False).fillna(False)
+                if hit.any():
+                    keys.update(str(k) for k in frame.loc[hit.to_numpy(bool), "vm_key"].dropna())
+    return keys
 
 
 def _by_vm(frame: pd.DataFrame) -> dict[str, list[dict[str, Any]]]:
@@ -129,6 +142,31 @@ def _slot(index: int) -> tuple[int, int]:
     return index // SCSI_LOCATIONS, index % SCSI_LOCATIONS
 
 
+#: What the builder reads from the assessment's VM table (identity, verdict, facts).
+ASSESSMENT_COLUMNS = (
+    "vm_key",
+    "host",
+    "cluster",
+    "name",
+    "vm_id",
+    "verdict",
+    "conversion_path",
+    "finding_ids",
+    "unknown_rules",
+    "os_display",
+    "os_family",
+    "os_distro",
+    "os_version_key",
+    "secure_boot_support",
+    "has_boot_disk",
+    "boot_disk_controller",
+    "boot_disk_location",
+    "boot_disk_path",
+    "boot_from_network",
+    "replication_enabled",
+)
+
+
 class PlanBuilder:
     """Builds one ``VmPlan`` per VM of the assessment."""
 
@@ -140,6 +178,11 @@ class PlanBuilder:
         self.disks = _by_vm(inventory["disks"])
         self.dvds = _by_vm(inventory["dvd_drives"])
         self.hosts = {(_text(r, "host") or "").lower(): r for r in _records(inventory["hosts"])}
+        # PowerShell and its parsers stop at a NUL inside a literal: no script can quote it.
+        self.nul_keys = _keys_with_nul(
+            inventory[name] for name in ("vms", "nics", "disks", "dvd_drives")
+        )
+        self.clashing: set[tuple[str, str]] = set()
         self.cluster_nodes: dict[str, list[str]] = defaultdict(list)
         for row in self.hosts.values():
             cluster, host = _text(row, "cluster"), _text(row, "host")
@@ -147,11 +190,13 @@ class PlanBuilder:
                 self.cluster_nodes[cluster.lower()].append(host)
 
     def build(self) -> Plan:
-        columns = list(self.assessment.vms.columns)
-        plans = [
-            self.vm_plan(dict(zip(columns, values, strict=True)))
-            for values in self.assessment.vms.itertuples(index=False, name=None)
-        ]
+        rows = _records(self.assessment.vms, ASSESSMENT_COLUMNS)
+        # Windows file names ignore case: VMs of one host whose names clash get their key too.
+        seen = Counter(
+            (_folder(r).lower(), _safe_file_part(_text(r, "name") or "").lower()) for r in rows
+        )
+        self.clashing = {pair for pair, count in seen.items() if count > 1}
+        plans = [self.vm_plan(row) for row in rows]
         inputs = [
             {"path": i.path, "kind": i.kind, "vms": i.vms, "status": i.status}
             for i in self.assessment.inputs
@@ -191,7 +236,7 @@ class PlanBuilder:
             scripts: tuple[str, ...] = ()
             steps: tuple[Step, ...] = ()
             if path == "rebuild" and verdict not in ("stays-gen1", "already-gen2"):
-                scripts = (f"{_folder(base)}/{_file_stem(name)}.rebuild-checklist.md",)
+                scripts = (f"{_folder(base)}/{self._stem(base)}.rebuild-checklist.md",)
                 steps = _rebuild_steps()
             return VmPlan(**base, no_script_reason=reason, scripts=scripts, steps=steps)
         return self._conversion(base, row, inv, findings)
@@ -253,7 +298,7 @@ class PlanBuilder:
             runtime.append("cluster_role")
         not_carried = tuple(MANUAL_FINDINGS[f] for f in findings if f in MANUAL_FINDINGS)
         folder = _folder(base)
-        stem = _file_stem(name)
+        stem = self._stem(base)
         scripts = [f"{folder}/{stem}.host.ps1"]
         scripts.append(
             f"{folder}/{stem}.guest.sh"
@@ -279,11 +324,14 @@ class PlanBuilder:
             read_at_run_time=tuple(runtime),
             not_carried=not_carried,
         )
-        if _contains_nul(plan):
-            # PowerShell and its parsers stop at a NUL inside a literal: no script can quote it.
+        if key in self.nul_keys:
             reason = "inventory text of this VM holds a NUL character: fix the inventory"
             return replace(plan, scripts=(), no_script_reason=reason)
         return _with_steps(plan)
+
+    def _stem(self, base: Mapping[str, Any]) -> str:
+        pair = (_folder(base).lower(), _safe_file_part(base["name"]).lower())
+        return _file_stem(base["name"], base["vm_key"], unique=pair not in self.clashing)
 
     # --- devices ------------------------------------------------------------------------------
 
@@ -551,14 +599,15 @@ def _safe_file_part(text: str) -> str:
     return cleaned[:80] or "vm"
 
 
-def _file_stem(name: str) -> str:
-    return _safe_file_part(name)
+def _file_stem(name: str, key: str = "", unique: bool = True) -> str:
+    """The VM's file name stem; with the VM key when another VM of the host has the same."""
+    stem = _safe_file_part(name)
+    return stem if unique else f"{stem}-{_safe_file_part(key)[:8]}"
 
 
 def _folder(base: Mapping[str, Any]) -> str:
-    host = _safe_file_part(base["host"] or "unknown-host")
-    key = base["vm_key"] or ""
-    return f"{host}/{_safe_file_part(base['name'])}-{_safe_file_part(key)[:8]}"
+    """One folder per host: the operator copies it to the host and runs the scripts there."""
+    return _safe_file_part(base["host"] or "unknown-host")
 
 
 def _rebuild_steps() -> tuple[Step, ...]:
@@ -576,16 +625,6 @@ def _rebuild_steps() -> tuple[Step, ...]:
 
 def _with_steps(plan: VmPlan) -> VmPlan:
     return replace(plan, steps=tuple(plan_steps(plan)))
-
-
-def _contains_nul(value: object) -> bool:
-    if isinstance(value, str):
-        return "\x00" in value
-    if isinstance(value, tuple):
-        return any(_contains_nul(v) for v in value)
-    if is_dataclass(value):
-        return any(_contains_nul(v) for v in value.__dict__.values())
-    return False
 
 
 def plan_steps(plan: VmPlan) -> Iterable[Step]:

@@ -14,13 +14,15 @@ import re
 
 #: Every character PowerShell's tokenizer treats as a single quote.
 PS_SINGLE_QUOTES = "'\u2018\u2019\u201a\u201b"
-_QUOTE_RE = re.compile(f"([{PS_SINGLE_QUOTES}])")
 _CONTROL_RE = re.compile(r"[\x00-\x1f\x7f\u0085\u2028\u2029]")
 
 
 def ps_literal(text: str) -> str:
     """``text`` as a PowerShell single-quoted literal (quote characters doubled)."""
-    return "'" + _QUOTE_RE.sub(r"\1\1", text) + "'"
+    for quote in PS_SINGLE_QUOTES:  # str.replace in C: faster than one regex for short text
+        if quote in text:
+            text = text.replace(quote, quote + quote)
+    return "'" + text + "'"
 
 
 def ps_literal_list(values: list[str] | tuple[str, ...]) -> str:
@@ -30,7 +32,7 @@ def ps_literal_list(values: list[str] | tuple[str, ...]) -> str:
 
 def comment_text(text: str, limit: int = 120) -> str:
     """``text`` fit for a ``#`` comment or a Markdown line: one line, no control characters."""
-    flat = _CONTROL_RE.sub(" ", text)
+    flat = text if text.isprintable() else _CONTROL_RE.sub(" ", text)
     return flat if len(flat) <= limit else flat[: limit - 3] + "..."
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -200,6 +201,7 @@ def _estates(draw):
     return {"vms": [vm], "nics": nics, "disks": disks, "dvd_drives": dvds}, facts, settings_values
 
 
+@pytest.mark.slow
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(_estates(), st.sampled_from(["mbr2gpt", "recapture", "linux-efi"]))
 def test_parity_every_adapter_disk_iso_and_setting_is_planned(drawn, path):

@@ -161,12 +161,22 @@ _PREVIEW_WRITES = {"start-transcript", "stop-transcript"}
 _READ_ONLY_NATIVE = ("/info", "/validate")
 
 
+@cache
+def _cmdlets() -> dict[str, dict]:
+    return {k.lower(): v for k, v in allowlist()["cmdlet"].items()}
+
+
+@cache
+def _natives() -> frozenset[str]:
+    return frozenset(n.lower() for n in allowlist()["native"])
+
+
 def _changes(name: str, command: Node) -> bool:
     lower = name.lower()
-    entry = {k.lower(): v for k, v in allowlist()["cmdlet"].items()}.get(lower)
+    entry = _cmdlets().get(lower)
     if entry is not None:
         return "changes" in entry and lower not in _PREVIEW_WRITES
-    if lower in {n.lower() for n in allowlist()["native"]}:
+    if lower in _natives():
         return not any(text_of(a) in _READ_ONLY_NATIVE for a in arguments(command))
     return False
 
@@ -191,30 +201,49 @@ def _step_action(block: Node) -> Node | None:
     return command
 
 
-def _guarded(node: Node, tree: Tree, seen: frozenset[str] = frozenset()) -> bool:
-    """Inside a non-ReadOnly step's -Action, or in a function called only from such places."""
-    current = node.parent
-    while current is not None:
-        if current.type == "script_block_expression":
-            step = _step_action(current)
-            if step is not None:
-                return "-readonly" not in {p.lower() for p in parameters(step)}
-        if current.type == "function_statement":
-            name = text_of(next(c for c in current.children if c.type == "function_name")).lower()
-            if name in seen:
-                return False
-            calls = [c for n, c in commands(tree) if n.lower() == name]
+class _Guard:
+    """Whether a command can only run with -Execute: inside the -Action of a step that is not
+    -ReadOnly, or inside a function that is called only from such places (or never)."""
+
+    def __init__(self, tree: Tree) -> None:
+        self.calls: dict[str, list[Node]] = {}
+        for name, command in commands(tree):
+            self.calls.setdefault(name.lower(), []).append(command)
+        self.functions: dict[str, bool] = {}
+
+    def guarded(self, node: Node, seen: frozenset[str] = frozenset()) -> bool:
+        current = node.parent
+        while current is not None:
+            if current.type == "script_block_expression":
+                step = _step_action(current)
+                if step is not None:
+                    return "-readonly" not in {p.lower() for p in parameters(step)}
+            if current.type == "function_statement":
+                name = text_of(next(c for c in current.children if c.type == "function_name"))
+                return self.function_guarded(name.lower(), seen)
+            current = current.parent
+        return False
+
+    def function_guarded(self, name: str, seen: frozenset[str]) -> bool:
+        if name in seen:
+            return False
+        if name not in self.functions:
             # A helper no step calls never runs (the helper block is the same in every runbook).
-            return all(_guarded(c, tree, seen | {name}) for c in calls)
-        current = current.parent
-    return False
+            calls = self.calls.get(name, [])
+            self.functions[name] = all(self.guarded(c, seen | {name}) for c in calls)
+        return self.functions[name]
+
+
+def _guarded(node: Node, tree: Tree) -> bool:
+    return _Guard(tree).guarded(node)
 
 
 def test_state_changes_only_run_with_execute(scripts):
     for rel, tree in scripts.items():
+        guard = _Guard(tree)
         for name, command in commands(tree):
             if _changes(name, command):
-                assert _guarded(command, tree), f"{rel}: {name} can run without -Execute"
+                assert guard.guarded(command), f"{rel}: {name} can run without -Execute"
 
 
 def test_the_guard_check_catches_an_unguarded_change():

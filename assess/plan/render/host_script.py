@@ -7,6 +7,7 @@ takes. The helper functions are the same text in every runbook (``host-functions
 
 from __future__ import annotations
 
+import re
 from functools import cache
 from importlib import resources
 
@@ -35,8 +36,41 @@ def ps_resource(name: str) -> str:
     return text.replace("\r\n", "\n").rstrip("\n").replace("\n", "\r\n")
 
 
-def helper_functions() -> str:
-    return ps_resource("common-functions.ps1") + "\r\n\r\n" + ps_resource("host-functions.ps1")
+@cache
+def _helper_chunks() -> dict[str, str]:
+    """Each helper function of the shipped snippets by name, with the comment above it."""
+    chunks: dict[str, str] = {}
+    for resource in ("common-functions.ps1", "host-functions.ps1"):
+        for part in re.split(r"\r\n(?=function )", ps_resource(resource)):
+            if part.startswith("function "):
+                chunks[part.split()[1]] = part.rstrip("\r\n")
+    return chunks
+
+
+@cache
+def _helpers_for(used: frozenset[str]) -> str:
+    """The helpers a script calls, with every helper they call in turn, in snippet order."""
+    chunks = _helper_chunks()
+    needed, todo = set(), list(used)
+    while todo:
+        name = todo.pop()
+        if name in needed:
+            continue
+        needed.add(name)
+        todo.extend(n for n in chunks if n not in needed and re.search(rf"\b{n}\b", chunks[name]))
+    body = "\r\n\r\n".join(text for name, text in chunks.items() if name in needed)
+    return _HELPERS_TITLE + "\r\n\r\n" + body
+
+
+_HELPERS_TITLE = (
+    "# --- Helpers (the same text in every runbook; this VM's own steps follow below) --------"
+)
+
+
+def helper_functions(body: str) -> str:
+    """The helper block for a script whose own text is ``body``."""
+    used = frozenset(name for name in _helper_chunks() if name in body)
+    return _helpers_for(used)
 
 
 def _on_off(value: bool) -> str:
@@ -70,9 +104,11 @@ def render_host_script(plan: VmPlan, guest_script: str | None, generated: str) -
     out = _Lines()
     _header(out, plan, guest_script, generated)
     _parameters(out, plan)
-    out.add(helper_functions(), "")
-    _body(out, plan, guest_script)
-    return out.text()
+    body = _Lines()
+    _body(body, plan, guest_script)
+    body_text = body.text()
+    out.add(helper_functions(body_text), "")
+    return out.text() + body_text
 
 
 # --- header ----------------------------------------------------------------------------------

@@ -1,4 +1,5 @@
-"""Plan -> ``runbook.xlsx``: a Runbook sheet (one row per VM) and a Steps sheet.
+"""Plan -> ``runbook.xlsx``: the Runbook sheet, one row per VM (steps are in each script's
+header and in ``plan.json``).
 
 Every cell from the inventory is written with ``write_string`` and the workbook refuses to
 turn strings into formulas, URLs or numbers: a VM named ``=HYPERLINK(...)`` stays a name.
@@ -27,7 +28,6 @@ RUNBOOK_COLUMNS: tuple[str, ...] = (
     "read_at_run_time",
     "no_script_reason",
 )
-STEP_COLUMNS: tuple[str, ...] = ("host", "name", "number", "where", "title", "check")
 _OPTIONS = {
     "strings_to_formulas": False,
     "strings_to_urls": False,
@@ -72,20 +72,5 @@ def write_runbook_workbook(plan: Plan, path: str | Path) -> None:
             row += 1
         runbook.autofilter(0, 0, max(row - 1, 1), len(RUNBOOK_COLUMNS) - 1)
 
-        steps = workbook.add_worksheet("Steps")
-        for col, (name, width) in enumerate(zip(STEP_COLUMNS, (14, 22, 7, 8, 80, 60), strict=True)):
-            steps.set_column(col, col, width)
-            steps.write_string(0, col, name, bold)
-        steps.freeze_panes(1, 2)
-        row = 1
-        for vm in plan.vms:
-            for number, step in enumerate(vm.steps, 1):
-                steps.write_string(row, 0, vm.host or "")
-                steps.write_string(row, 1, vm.name)
-                steps.write_number(row, 2, number)
-                steps.write_string(row, 3, step.where)
-                steps.write_string(row, 4, step.title)
-                steps.write_string(row, 5, step.check)
-                row += 1
     finally:
         workbook.close()
