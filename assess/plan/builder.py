@@ -691,9 +691,14 @@ def plan_steps(plan: VmPlan) -> Iterable[Step]:
         "host",
         "processor",
         "Processor: same count, compatibility, reserve, limit, weight",
-        "re-applied",
+        "re-applied until the new VM has started",
     )
-    yield Step("host", "memory", "Memory: same startup and dynamic settings", "re-applied")
+    yield Step(
+        "host",
+        "memory",
+        "Memory: same startup and dynamic settings",
+        "re-applied until the new VM has started",
+    )
     if plan.adapters is None:
         yield Step(
             "host",
@@ -744,7 +749,7 @@ def plan_steps(plan: VmPlan) -> Iterable[Step]:
         "host",
         "firmware",
         "Firmware: Secure Boot template by guest OS, first boot device",
-        "re-applied",
+        "re-applied until the new VM has started",
     )
     if plan.firmware is not None and plan.firmware.vtpm:
         yield Step(
@@ -757,13 +762,13 @@ def plan_steps(plan: VmPlan) -> Iterable[Step]:
         "host",
         "settings",
         "Automatic start/stop, notes, checkpoint type, smart paging path",
-        "re-applied",
+        "re-applied until the new VM has started",
     )
     yield Step(
         "host",
         "integration",
         "Integration services: each in the same state as on the Generation 1 VM",
-        "re-applied",
+        "re-applied until the new VM has started",
     )
     if plan.cluster_role is not None:
         yield Step(

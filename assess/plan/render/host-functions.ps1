@@ -27,6 +27,12 @@ function Get-RequiredNewVM {
     return $vm
 }
 
+function Test-NewVMStarted {
+    # True once the Generation 2 VM has been started: its set-up steps are then done.
+    $vm = Get-NewVM
+    return ($null -ne $vm -and [string]$vm.State -ne 'Off')
+}
+
 function Get-RecordedStartAction {
     # The Generation 1 VM's automatic start action before this runbook set it to Nothing.
     if (Test-Path -LiteralPath $StateFile) {

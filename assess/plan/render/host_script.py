@@ -17,6 +17,18 @@ from assess.plan.quoting import comment_text, ps_literal, ps_literal_list
 
 DEFAULT_ADAPTER_NAME = "gen2-assess: adapter made by New-VM"
 
+#: Steps that set the new VM up and are simply applied again when a run resumes.
+_CONFIGURE = {
+    "processor",
+    "memory",
+    "adapter",
+    "adapters-runtime",
+    "disks-runtime",
+    "dvds-runtime",
+    "firmware",
+    "settings",
+    "integration",
+}
 _START_ACTIONS = {"Nothing", "StartIfRunning", "Start"}
 _STOP_ACTIONS = {"TurnOff", "Save", "ShutDown"}
 _CHECKPOINT_TYPES = {"Disabled", "Standard", "Production", "ProductionOnly"}
@@ -265,6 +277,9 @@ def _step(
 ) -> list[str]:
     n = ps_literal(number)
     head = f"Invoke-Step {n} {title}"
+    if kind in _CONFIGURE:
+        # Re-applied on a resumed run, until the new VM has been started once.
+        head += " -Done { Test-NewVMStarted }"
     if kind == "preflight":
         return [
             f"{head} -ReadOnly -Action {{",
