@@ -219,7 +219,7 @@ class PlanBuilder:
         verdict = _text(row, "verdict") or "needs-data"
         path = _text(row, "conversion_path") or "unknown"
         findings = tuple((_text(row, "finding_ids") or "").split())
-        base = {
+        base: dict[str, Any] = {
             "vm_key": key,
             "id": None if synthetic or not vm_id else vm_id,
             "name": name,
@@ -405,7 +405,7 @@ class PlanBuilder:
         rows = self.dvds.get(key, [])
         if not rows and not _bool(inv, "dvd_drives_listed"):
             return None
-        drives = []
+        drives: list[DvdDrive] = []
         for r in rows:
             iso = _text(r, "path")
             if _text(r, "media_type") != "ISO" or not iso:

@@ -16,6 +16,7 @@ import shutil
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from assess import __version__
 from assess.atomic import atomic_path, write_text_atomic
@@ -193,7 +194,7 @@ def _write_files(
     """Write the plan's files into ``folder``; return their paths under ``final``."""
     generated = plan.generated_at.strftime("%Y-%m-%d %H:%M UTC")
     vms = plan.vms
-    children: list[multiprocessing.process.BaseProcess] = []
+    children: list[Any] = []  # forked processes
     workers = _workers(len(vms), atomic)
     if workers > 1:
         # Scripts of a big estate are written by forked processes, a share each, while this
