@@ -9,11 +9,14 @@ changes); hostile inventory text adds no command node; the contract lines are th
 
 from __future__ import annotations
 
+from dataclasses import replace
 from functools import cache
 
 import pytest
 from tree_sitter import Node, Tree
 
+from assess.plan.builder import plan_steps
+from assess.plan.model import Cluster, Replica, VmPlan
 from assess.plan.render.files import vm_files
 from tests.plan.plan_support import (
     allowlist,
@@ -61,29 +64,101 @@ def _estate(hostile: bool, runtime: bool = False) -> dict:
     return estate
 
 
+def _everything_known(vm: VmPlan, hostile: bool) -> VmPlan:
+    """The plan as it is once the collector records every rebuild column (VLANs of each
+    mode, port settings, QoS, every VM setting, cluster role and owners, Replica, vTPM)."""
+    text = HOSTILE_NOTES if hostile else "CL01-SQL"
+    modes = [
+        {"vlan_mode": "Access", "vlan_id": 20},
+        {
+            "vlan_mode": "Trunk",
+            "vlan_native": 1,
+            "vlan_allowed": "10-20,30" if not hostile else text,
+        },
+        {"vlan_mode": "Untagged"},
+    ]
+    adapters = tuple(
+        replace(
+            a,
+            mac_static=False,
+            device_naming=True,
+            dhcp_guard=True,
+            router_guard=False,
+            mac_spoofing=False,
+            bandwidth_min=10,
+            bandwidth_max=10**9,
+            port_mirroring="None",
+            **modes[i % len(modes)],
+        )
+        for i, a in enumerate(vm.adapters or ())
+    )
+    disks = tuple(replace(d, qos_min_iops=100, qos_max_iops=5000) for d in vm.disks or ())
+    settings = replace(
+        vm.settings,
+        processor_compat_migration=True,
+        processor_reserve=10,
+        processor_limit=90,
+        processor_weight=200,
+        dynamic_memory=True,
+        memory_minimum_bytes=2**30,
+        memory_maximum_bytes=2**34,
+        memory_buffer=20,
+        memory_priority=50,
+        automatic_start_action="StartIfRunning",
+        automatic_start_delay=30,
+        automatic_stop_action="ShutDown",
+        checkpoint_type="Production",
+        smart_paging_path=text,
+        config_path="C:\\VMs\\" + text,
+    )
+    cluster = Cluster("CL01", text, (text, "HV02"), (text, "HV02"))
+    firmware = replace(vm.firmware, vtpm=vm.os_family == "windows")
+    full = replace(
+        vm,
+        adapters=adapters,
+        disks=disks,
+        settings=settings,
+        cluster_role=cluster,
+        replica=Replica(text, text, 300),
+        firmware=firmware,
+        read_at_run_time=(),
+    )
+    return replace(full, steps=tuple(plan_steps(full)))
+
+
 @cache
-def _rendered(variant: str, hostile: bool, runtime: bool = False) -> dict[str, str]:
+def _rendered(
+    variant: str, hostile: bool, runtime: bool = False, known: bool = False
+) -> dict[str, str]:
     facts, path = VARIANTS[variant]
     plan = plan_for(_estate(hostile, runtime), {KEY: ("ready-with-fixes", path)}, {KEY: facts})
     vm = plan.vms[0]
     assert vm.convertible, vm.no_script_reason
+    if known:
+        vm = _everything_known(vm, hostile)
     return {rel: text for rel, text, _ in vm_files(vm, "2026-11-30 09:00 UTC")}
 
 
-def _powershell(variant: str, hostile: bool, runtime: bool = False) -> dict[str, Tree]:
+def _powershell(
+    variant: str, hostile: bool, runtime: bool = False, known: bool = False
+) -> dict[str, Tree]:
     return {
         rel: parse(text)
-        for rel, text in _rendered(variant, hostile, runtime).items()
+        for rel, text in _rendered(variant, hostile, runtime, known).items()
         if rel.endswith(".ps1")
     }
 
 
-CASES = [(v, h, r) for v in VARIANTS for h in (False, True) for r in (False, True)]
+CASES = [(v, h, r, False) for v in VARIANTS for h in (False, True) for r in (False, True)]
+CASES += [(v, h, False, True) for v in VARIANTS for h in (False, True)]
 
 
 def _ids(case):
-    variant, hostile, runtime = case
-    return f"{variant}{'-hostile' if hostile else ''}{'-runtime' if runtime else ''}"
+    variant, hostile, runtime, known = case
+    return (
+        f"{variant}{'-hostile' if hostile else ''}{'-runtime' if runtime else ''}"
+        f"{'-known' if known else ''}"
+    )
 
 
 @pytest.fixture(params=CASES, ids=[_ids(c) for c in CASES])
@@ -261,10 +336,10 @@ def test_the_guard_check_catches_an_unguarded_change():
 
 
 @pytest.mark.parametrize("variant", list(VARIANTS))
-@pytest.mark.parametrize("runtime", [False, True])
-def test_hostile_inventory_text_adds_no_command(variant, runtime):
-    benign = _powershell(variant, False, runtime)
-    hostile = _powershell(variant, True, runtime)
+@pytest.mark.parametrize("runtime,known", [(False, False), (True, False), (False, True)])
+def test_hostile_inventory_text_adds_no_command(variant, runtime, known):
+    benign = _powershell(variant, False, runtime, known)
+    hostile = _powershell(variant, True, runtime, known)
     assert len(benign) == len(hostile)
     for (_, tree_b), (rel_h, tree_h) in zip(
         sorted(benign.items()), sorted(hostile.items()), strict=True
@@ -317,6 +392,26 @@ def test_contract_execute_switch_stop_on_error_transcript_rollback(variant):
             # the Gen 1 VM is renamed and kept, never removed
             assert "Rename-VM -VM $source -NewName $KeptName" in body
             assert "-AutomaticStartAction Nothing" in body
+
+
+def test_known_settings_are_written_as_values():
+    host = next(
+        t
+        for rel, t in _rendered("mbr2gpt", False, False, True).items()
+        if rel.endswith(".host.ps1")
+    )
+    for expected in (
+        "Set-VMNetworkAdapterVlan -VMNetworkAdapter $nic -Access -VlanId 20",
+        "-Trunk -NativeVlanId 1 -AllowedVlanIdList '10-20,30'",
+        "-DhcpGuard On -RouterGuard Off",
+        "-Reserve 10 -Maximum 90 -RelativeWeight 200",
+        "-AutomaticStopAction ShutDown",
+        "$owners = @('CL01-SQL', 'HV02')",
+        "Enable-VMTPM -VM $vm",
+        "-MinimumIOPS 100 -MaximumIOPS 5000",
+    ):
+        assert expected in host, expected
+    assert "Get-SourceAdapter" not in host.split("# --- Run")[1]
 
 
 def test_header_says_vm_path_steps_and_how_to_run():
