@@ -34,6 +34,7 @@ from assess.catalog_files import builtin_rules_dir
 from assess.diagnostics import InputError
 from assess.expressions import Condition, ExpressionError, compile_condition
 from assess.facts import FACT_BY_NAME
+from assess.os_identity import NAMES_FILE
 from assess.support_matrix import MATRIX_FILE
 
 PATHS_FILE = "conversion-paths.toml"
@@ -113,7 +114,7 @@ def load_catalog(extra_folders: tuple[Path, ...] | list[Path] = ()) -> Catalog:
         if not folder.is_dir():
             raise InputError(folder, "rules folder not found")
         for file in sorted(folder.glob("*.toml")):
-            if file.name == MATRIX_FILE:
+            if file.name in (MATRIX_FILE, NAMES_FILE):
                 continue
             data = _read_toml(file)
             if file.name == PATHS_FILE:
