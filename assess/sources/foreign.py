@@ -22,7 +22,8 @@ from assess.diagnostics import InputError, RowWarning
 from assess.inventory import Inventory, make_vm_key, synthetic_vm_id, table_from_rows
 from assess.sources import SourceResult, tabular, textio
 from assess.sources.headers import header_key
-from assess.sources.tablemap import Field, vms_from_table
+from assess.sources.os_names import unreadable_os_names
+from assess.sources.tablemap import Field, match_fields, vms_from_table
 from assess.sources.tabular import Table
 from assess.sources.values import (
     is_blank,
@@ -130,6 +131,9 @@ def _load_azure_migrate(path: str, tables: list[Table]) -> SourceResult:
     if "os_name" in vms:
         bits = vms["os_name"].str.extract(r"\((32|64)-bit\)", expand=False)
         vms["os_architecture"] = (bits + "-bit").astype("string")
+    matched = match_fields(table.headers, _AZURE_FIELDS)
+    if "os_name" in matched:
+        cell_warnings += unreadable_os_names(vms, path, matched.header("os_name"))
     return SourceResult(
         path=path,
         kind=KIND,

@@ -17,6 +17,7 @@ from assess.diagnostics import InputError
 from assess.inventory import Inventory
 from assess.sources import SourceResult, tabular, textio
 from assess.sources.headers import header_key
+from assess.sources.os_names import unreadable_os_names
 from assess.sources.tablemap import Field, match_fields, vms_from_table
 from assess.sources.tabular import Table
 from assess.sources.values import (
@@ -329,6 +330,9 @@ def load(path: str) -> SourceResult:
 def load_table(table: Table, path: str) -> SourceResult:
     """The ``vms`` rows of one template table."""
     vms, warnings = vms_from_table(table, FIELDS, kind=KIND, origin=path)
+    matched = match_fields(table.headers, FIELDS)
+    if "os_name" in matched:
+        warnings += unreadable_os_names(vms, path, matched.header("os_name"))
     return SourceResult(
         path=path,
         kind=KIND,
