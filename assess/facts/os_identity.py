@@ -183,6 +183,7 @@ _REPLACE = (
     ("\u00a0", " "),
 )
 _TOKEN = re.compile(r"[a-z0-9]+|[^a-z0-9\s]")
+_ALNUM_RUNS = re.compile(r"[a-z]+|[0-9]+")
 _DIGITS = re.compile(r"[0-9]+")
 
 
@@ -367,6 +368,9 @@ def _expand_compact(toks: list[str]) -> list[str]:
             else:
                 out.append(token)
             continue
+        if token == "win":  # "Win 10 Pro", "Win 2019"
+            out.append("windows")
+            continue
         match = _COMPACT.match(token)
         if not match or token == "windows":
             out.append(token)
@@ -387,7 +391,7 @@ def _expand_compact(toks: list[str]) -> list[str]:
 
 
 def _looks_windows(toks: list[str], name: str, version: str, major: str, product: str) -> bool:
-    if "windows" in toks or ("hyper" in toks and "server" in toks):
+    if "windows" in toks or "win" in toks or ("hyper" in toks and "server" in toks):
         return True
     if any(_COMPACT.match(t) and not _is_number(t) for t in toks if len(t) <= 12):
         return True
@@ -472,7 +476,7 @@ def _windows(
         kind = "client"
     elif product in {"2", "3"}:
         kind = "server"
-    elif ltsc_year or feature:
+    elif ltsc_year or feature or _find(("windows", "8", ".", "x"), toks) >= 0:
         kind = "client"
     if product and kind:
         read.use("ProductType", product)
@@ -565,6 +569,10 @@ def _client_release(toks: list[str]) -> str | None:
         if token != "windows":
             continue
         following = toks[i + 1]
+        if following == "millennium":
+            return "ME"
+        if toks[i + 2 : i + 4] == [".", "x"]:
+            return None  # "Windows 8.x": a range
         if following in _CLIENT_WORDS:
             if following == "2000" and "server" in toks:
                 return None
@@ -690,6 +698,17 @@ def _not_windows(
     read: _Read,
 ) -> OsIdentity:
     found = _match_entry(toks) if toks else None
+    if found is None and toks:
+        # CMDB shorthand written together: "RHEL7", "SLES12SP4", "CentOS7", "OL8".
+        parts = [
+            part
+            for token in toks
+            for part in ([token] if _is_number(token) else _ALNUM_RUNS.findall(token) or [token])
+        ]
+        split = tokens(" ".join(parts))
+        if split != toks:
+            toks = split
+            found = _match_entry(toks)
     if found is None and not name:
         found = _match_entry(tokens(version))  # FreeBSD's daemon may leave OSName empty
     if found is None:
@@ -776,6 +795,8 @@ def _release_in(entry: _OsEntry, toks: list[str], start: int) -> tuple[str | Non
             return None, _range_text(toks, i)
         if nxt == "or" and i + 2 < len(toks) and toks[i + 2] in _LATER:
             return None, f"'{token} or later' is a lower bound"
+        if prev == "pre" or (prev == "-" and i > 1 and toks[i - 2] == "pre"):
+            return None, f"'pre-{token}' is an upper bound"
         if nxt in {"-", "_"} and i + 2 < len(toks) and toks[i + 2] in {"bit", "bits"}:
             continue
         if not _plausible(entry, token):
@@ -794,7 +815,7 @@ def _range_text(toks: list[str], i: int) -> str:
     return f"{shown!r} names a range, not a release"
 
 
-_ASSIGNMENT = re.compile(r"=\s*([0-9]+)")
+_ASSIGNMENT = re.compile(r"=\s*([0-9][0-9.]*)")
 
 
 def _unix_release(

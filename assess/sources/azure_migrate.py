@@ -23,8 +23,8 @@ from assess.sources.cell_values import (
     to_vm_state,
 )
 from assess.sources.column_mapping import Field, match_fields, vms_from_table
-from assess.sources.os_names import unreadable_os_names
 from assess.sources.header_match import header_key
+from assess.sources.os_names import unreadable_os_names
 from assess.sources.table_files import Table
 
 KIND = "azure-migrate"

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from assess.pipeline import assess_sources
 from assess.engine.catalog import load_catalog
+from assess.pipeline import assess_sources
 from assess.sources.registry import load_sources
 
 ESTATE = Path(__file__).parent.parent / "fixtures" / "os_identity" / "estate.csv"
