@@ -255,7 +255,13 @@ _GUEST_INPUTS = (
     "source_kind",
 )
 #: How the evidence names a source's guest fields.
-_GUEST_ORIGIN = {"collector": "KVP", "template": "template", "getvm-csv": "Get-VM export"}
+_GUEST_ORIGIN = {
+    "collector": "KVP",
+    "template": "template",
+    "getvm-csv": "Get-VM export",
+    "azure-migrate": "Azure Migrate",
+    "nri-hyperv-report": "nri-hyperv report",
+}
 
 
 def _guest_facts(
