@@ -762,9 +762,9 @@ def _plausible(entry: _OsEntry, number: str) -> bool:
     return head.isdigit() and entry.releases[0] <= int(head[:6]) <= entry.releases[1]
 
 
-def _trim(entry: _OsEntry, number: str) -> str:
-    parts = number.split(".")
-    return ".".join(parts[:2])
+def _trim(number: str) -> str:
+    """ "22.04.3" -> "22.04", "7.9.2009" -> "7.9": the support matrix compares two parts."""
+    return ".".join(number.split(".")[:2])
 
 
 def _release_in(entry: _OsEntry, toks: list[str], start: int) -> tuple[str | None, str]:
@@ -801,7 +801,7 @@ def _release_in(entry: _OsEntry, toks: list[str], start: int) -> tuple[str | Non
             continue
         if not _plausible(entry, token):
             continue
-        release = _trim(entry, token)
+        release = _trim(token)
         if nxt.startswith("sp") and nxt[2:].isdigit() and "." not in release:
             release = f"{release}.{int(nxt[2:])}"
         elif nxt == "sp" and i + 2 < len(toks) and toks[i + 2].isdigit():
@@ -831,7 +831,7 @@ def _unix_release(
     if major:
         major_num = _field_number(major)
         if major_num and _plausible(entry, major_num):
-            release = _trim(entry, major_num)
+            release = _trim(major_num)
             read.use("OSMajorVersion", major)
             minor_num = _field_number(minor) if minor else None
             if minor_num and "." not in release and minor_num.isdigit():
@@ -856,7 +856,7 @@ def _unix_release(
         first = tokens(version)[:1]
         if first and _is_number(first[0]) and _plausible(entry, first[0]):
             read.use("OSVersion", version)
-            return _trim(entry, first[0]), ""
+            return _trim(first[0]), ""
     # 4. An Enterprise Linux kernel ("3.10.0-1160.el7.x86_64") names its major release.
     if version and entry.kernel_release:
         for token in tokens(version):
