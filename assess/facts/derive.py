@@ -102,6 +102,13 @@ FACTS: tuple[Fact, ...] = (
         _DEVICE_HOW,
     ),
     Fact(
+        "boot_passed_over",
+        STRING,
+        "Boot devices passed over",
+        "devices before the first bootable one that have nothing to boot (empty DVD ...)",
+        _DEVICE_HOW,
+    ),
+    Fact(
         "boot_from_network",
         BOOL,
         "PXE first",
@@ -550,10 +557,10 @@ _UNKNOWN_DEVICE = {
 }
 
 
-def _first_bootable(order: str, can_boot: dict[str, object]) -> tuple[str | None, str]:
+def _first_bootable(order: str, can_boot: dict[str, object]) -> tuple[str | None, str | None, str]:
     """A Generation 1 BIOS tries the devices in startup order and falls through any that
     has nothing to boot. (first device that can boot, or "none", or None when an earlier
-    device's state is unknown; the reasoning)."""
+    device's state is unknown; the devices passed over; the reasoning)."""
     skipped: list[str] = []
     for device in order.split(";"):
         device = device.strip()
@@ -562,16 +569,18 @@ def _first_bootable(order: str, can_boot: dict[str, object]) -> tuple[str | None
         state = can_boot.get(device)
         if state is None:
             reason = ", ".join([*skipped, _UNKNOWN_DEVICE[device]])
-            return None, f"first bootable device unknown ({reason})"
+            return None, None, f"first bootable device unknown ({reason})"
+        passed = ", ".join(skipped) or None
         if state:
             shown = _BOOT_DEVICES[device]
-            return shown, f"first bootable device: {shown}" + (
-                f" ({', '.join(skipped)})" if skipped else ""
+            return (
+                shown,
+                passed,
+                f"first bootable device: {shown}" + (f" ({passed})" if passed else ""),
             )
         skipped.append(_NOTHING_TO_BOOT[device])
-    return "none", "no device in the startup order has anything to boot (" + (
-        ", ".join(skipped) + ")"
-    )
+    passed = ", ".join(skipped)
+    return "none", passed, f"no device in the startup order has anything to boot ({passed})"
 
 
 def _boot_order_facts(
@@ -602,16 +611,18 @@ def _boot_order_facts(
     ).astype(object)
     states = states.where(states.notna(), None)
     with_order = states[states["order"].notna()]
-    answers: dict[tuple, tuple[str | None, str]] = {}
+    answers: dict[tuple, tuple[str | None, str | None, str]] = {}
     for combo in with_order.drop_duplicates().itertuples(index=False, name=None):
         order, *flags = combo
         can_boot = dict(zip(("CD", "IDE", "LegacyNetworkAdapter", "Floppy"), flags, strict=True))
         answers[combo] = _first_bootable(order, can_boot)
     keys = list(with_order.itertuples(index=False, name=None))
     first = pd.Series([answers[k][0] for k in keys], index=with_order.index, dtype=object)
-    why = pd.Series([answers[k][1] for k in keys], index=with_order.index, dtype=object)
+    passed = pd.Series([answers[k][1] for k in keys], index=with_order.index, dtype=object)
+    why = pd.Series([answers[k][2] for k in keys], index=with_order.index, dtype=object)
     evidence = why + "; collector: Get-VMBios StartupOrder = " + with_order["order"].astype(str)
     b.set("first_boot_device", first, evidence)
+    b.set("boot_passed_over", passed, evidence)
     network = first.eq("legacy network adapter").where(first.notna())
     b.set("boot_from_network", network, evidence)
     b.fill("boot_from_network", vms["pxe_boot"], template + "PXEBoot")

@@ -61,3 +61,31 @@ def test_unreadable_values_are_warnings_with_line_and_column(result) -> None:
 def test_solaris_finding_says_hyper_v_cannot_run_it(result) -> None:
     findings = result.assessment.findings.set_index(["vm_name", "rule"])
     assert "Hyper-V does not run Solaris" in findings.loc[("SOLARIS", "OS002"), "evidence"]
+
+
+def test_boot006_names_what_the_bios_passed_over() -> None:
+    from assess.engine.evaluate import assess
+    from assess.facts.derive import derive_facts
+    from assess.facts.support_matrix import SupportMatrix
+    from assess.model.inventory import Inventory, table_from_rows
+
+    listed = {f"{t}_listed": True for t in ("disks", "nics", "floppies", "com_ports", "dvd_drives")}
+    vms = [
+        {"vm_key": key, "vm_id": key, "name": key, "host": "HV1", "origin": "f", "source": "f:1",
+         "source_kind": "collector", "generation": 1, "boot_order": "CD;LegacyNetworkAdapter;IDE",
+         "os_name": "Windows Server 2019 Standard", "os_version": "10.0.17763",
+         "os_product_type": "3", "os_architecture": "9", **listed}
+        for key in ("pxe", "nolegacy")
+    ]  # fmt: skip
+    frames = {
+        "vms": table_from_rows("vms", vms),
+        "nics": table_from_rows("nics", [{"vm_key": "pxe", "is_legacy": True},
+                                         {"vm_key": "nolegacy", "is_legacy": False}]),
+        "dvd_drives": table_from_rows("dvd_drives", [{"vm_key": k, "media_type": "None"}
+                                                     for k in ("pxe", "nolegacy")]),
+    }  # fmt: skip
+    facts = derive_facts(Inventory.from_frames(frames), SupportMatrix.load())
+    findings = assess(facts, load_catalog()).findings
+    boot006 = findings[findings["rule"] == "BOOT006"]
+    assert list(boot006["vm_key"]) == ["pxe"]  # never without a legacy adapter
+    assert boot006["evidence"].iloc[0].endswith("can boot (passed over: DVD drive empty)")
