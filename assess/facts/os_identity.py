@@ -452,6 +452,9 @@ def _windows(
     if build is None and build_text.lower() in feature_ids:
         feature = build_text.lower()  # "1809" is a release id, not build 1809
         read.use("build", build_text)
+    elif build is None and version.lower() in feature_ids:
+        feature = version.lower()  # a typed OSVersion "21H2"
+        read.use("OSVersion", version)
     elif build_text and build is None:
         read.problems.append(f"build {build_text!r} is not a Windows build number")
 
@@ -851,13 +854,18 @@ def _unix_release(
         return release, ""
     if why_not:
         return None, why_not
-    # 3. FreeBSD's daemon: OSVersion "12.2-RELEASE".
+    # 3. A typed OSVersion that is a plain release ("22.04"; a kernel release such as
+    #    "5.15.0-91-generic" has a dash or three parts and is never read as one).
+    if version and _is_number(version) and version.count(".") <= 1 and _plausible(entry, version):
+        read.use("OSVersion", version)
+        return _trim(version), ""
+    # 4. FreeBSD's daemon: OSVersion "12.2-RELEASE".
     if version and entry.family == "freebsd":
         first = tokens(version)[:1]
         if first and _is_number(first[0]) and _plausible(entry, first[0]):
             read.use("OSVersion", version)
             return _trim(first[0]), ""
-    # 4. An Enterprise Linux kernel ("3.10.0-1160.el7.x86_64") names its major release.
+    # 5. An Enterprise Linux kernel ("3.10.0-1160.el7.x86_64") names its major release.
     if version and entry.kernel_release:
         for token in tokens(version):
             if token.startswith("el") and token[2:].isdigit() and _plausible(entry, token[2:]):
