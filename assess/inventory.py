@@ -44,6 +44,15 @@ SCHEMA: dict[str, dict[str, str]] = {
         "reason": STRING,
         "vm_count": INT,
         "source": STRING,
+        # Whether a key protector for a vTPM can be made on this host (a Host Guardian
+        # Service guardian exists); NA when unknown or not collected.
+        "key_protector_available": BOOL,
+        # ";"-joined hosts of this host's cluster (itself when not clustered) that reported
+        # key_protector_available = True; combined across the inputs of one run.
+        "key_protector_nodes": STRING,
+        # ";"-joined node names of the cluster as this host reported them (NA when not a
+        # cluster node): with key_protector_nodes it tells whether every node was seen.
+        "cluster_nodes": STRING,
     },
     "vms": {
         **_ROW_KEYS,
@@ -103,6 +112,27 @@ SCHEMA: dict[str, dict[str, str]] = {
         "floppies_listed": BOOL,
         "com_ports_listed": BOOL,
         "dvd_drives_listed": BOOL,
+        # What a faithful rebuild must carry over (collector records, schema 2).
+        "processor_compat_migration": BOOL,
+        "processor_reserve": INT,  # percent
+        "processor_limit": INT,  # percent (Get-VMProcessor Maximum)
+        "processor_weight": INT,  # RelativeWeight
+        "memory_minimum_bytes": INT,
+        "memory_maximum_bytes": INT,
+        "memory_buffer": INT,  # percent
+        "memory_priority": INT,  # Get-VMMemory Priority (weight)
+        "automatic_start_action": STRING,  # Nothing | StartIfRunning | Start
+        "automatic_stop_action": STRING,  # TurnOff | Save | ShutDown
+        "automatic_start_delay": INT,  # seconds
+        "checkpoint_type": STRING,  # Disabled | Production | ProductionOnly | Standard
+        "smart_paging_path": STRING,
+        "config_path": STRING,
+        "cluster_group": STRING,
+        "preferred_owners": STRING,  # ";"-joined node names, in preference order
+        "vtpm_enabled": BOOL,
+        "replication_primary_server": STRING,
+        "replication_replica_server": STRING,
+        "replication_frequency": INT,  # seconds
     },
     "disks": {
         **_ROW_KEYS,
@@ -117,6 +147,8 @@ SCHEMA: dict[str, dict[str, str]] = {
         "size_bytes": INT,
         "file_size_bytes": INT,
         "parent_path": STRING,
+        "qos_min_iops": INT,
+        "qos_max_iops": INT,
     },
     "nics": {
         **_ROW_KEYS,
@@ -124,6 +156,19 @@ SCHEMA: dict[str, dict[str, str]] = {
         "is_legacy": BOOL,
         "switch_name": STRING,
         "mac": STRING,
+        "adapter_id": STRING,  # Get-VMNetworkAdapter Id, e.g. Microsoft:<vm id>\<adapter id>
+        "mac_static": BOOL,  # not DynamicMacAddressEnabled
+        "vlan_mode": STRING,  # Untagged | Access | Trunk | Private
+        "vlan_id": INT,  # access VLAN id
+        "vlan_allowed": STRING,  # trunk: allowed VLAN id list as written, e.g. "10,20-30"
+        "vlan_native": INT,  # trunk: native VLAN id
+        "device_naming": BOOL,
+        "dhcp_guard": BOOL,
+        "router_guard": BOOL,
+        "mac_spoofing": BOOL,
+        "bandwidth_min": INT,  # MinimumBandwidthAbsolute, bits per second
+        "bandwidth_max": INT,  # MaximumBandwidth, bits per second
+        "port_mirroring": STRING,  # None | Destination | Source
     },
     "dvd_drives": {
         **_ROW_KEYS,
@@ -131,6 +176,7 @@ SCHEMA: dict[str, dict[str, str]] = {
         "controller_number": INT,
         "path": STRING,
         "media_type": STRING,  # ISO | Physical | None
+        "controller_location": INT,
     },
     "com_ports": {**_ROW_KEYS, "name": STRING, "path": STRING},
     "floppies": {**_ROW_KEYS, "path": STRING},
