@@ -167,6 +167,7 @@ SCHEMA: dict[str, dict[str, str]] = {
         "router_guard": BOOL,
         "mac_spoofing": BOOL,
         "bandwidth_min": INT,  # MinimumBandwidthAbsolute, bits per second
+        "bandwidth_min_weight": INT,  # MinimumBandwidthWeight, 0-100 (switch in weight mode)
         "bandwidth_max": INT,  # MaximumBandwidth, bits per second
         "port_mirroring": STRING,  # None | Destination | Source
     },
@@ -213,6 +214,30 @@ def coerce_table(name: str, frame: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(out, index=frame.index).reset_index(drop=True)
 
 
+def with_key_protector_nodes(hosts: pd.DataFrame) -> pd.DataFrame:
+    """Fill ``key_protector_nodes``: per cluster (a host outside a cluster stands alone), the
+    hosts that reported ``key_protector_available``, ";"-joined in name order.
+
+    Each host can only judge itself, so the list covers the hosts present in the inputs;
+    compare it with ``cluster_nodes`` to see whether every node was collected. ``""`` means
+    no host of the group has a key protector; NA that none of them said.
+    """
+    if not len(hosts):
+        return hosts
+    group = hosts["cluster"].str.lower().fillna("\0host:" + hosts["host"].str.lower())
+    nodes: dict[Any, str | None] = {}
+    for key, part in hosts.groupby(group, dropna=False, sort=False):
+        available = part["key_protector_available"]
+        if available.isna().all():
+            nodes[key] = None
+            continue
+        names = part.loc[available.fillna(False).astype(bool), "host"].dropna()
+        nodes[key] = ";".join(sorted(set(names), key=str.lower))
+    out = hosts.copy()
+    out["key_protector_nodes"] = pd.array([nodes.get(k) for k in group], dtype=STRING)
+    return out
+
+
 def synthetic_vm_id(host: str | None, name: str | None) -> str:
     """A stable id for a VM whose inventory has no id: the same host and name give the same id."""
     digest = hashlib.sha1(f"{(host or '').lower()}\0{name or ''}".encode()).hexdigest()
@@ -257,7 +282,9 @@ class Inventory:
         for name in TABLE_NAMES:
             frames = [p.tables[name] for p in parts if len(p.tables[name])]
             tables[name] = pd.concat(frames, ignore_index=True) if frames else empty_table(name)
-        return cls(tables).deduplicated()
+        inventory = cls(tables).deduplicated()
+        inventory.tables["hosts"] = with_key_protector_nodes(inventory.tables["hosts"])
+        return inventory
 
     def deduplicated(self) -> Inventory:
         vms = self.tables["vms"]
