@@ -13,8 +13,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from assess.inventory import Inventory
-from assess.sources import records
+from assess.model.inventory import Inventory
+from assess.sources import collector_records as records
 from tests.sources_support import assert_conforms, by_name, fixture, messages
 
 VM_COLUMNS = [
