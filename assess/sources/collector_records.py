@@ -401,11 +401,10 @@ def _host_record(state: _State, line: int, record: dict[str, Any]) -> None:
     cluster_nodes = None
     if isinstance(cluster_value, dict):
         node_names = {
-            reader.parse(
-                _get(node, "name") if isinstance(node, dict) else node, to_text, "cluster.nodes"
-            )
+            found
             for node in as_list(_get(cluster_value, "nodes"))
-        } - {None}
+            if (found := _node_name(reader, _get(node, "name") if isinstance(node, dict) else node))
+        }
         cluster_nodes = ";".join(sorted(node_names, key=str.lower)) or None
     row = {
         "host": name,
@@ -427,6 +426,13 @@ def _host_record(state: _State, line: int, record: dict[str, Any]) -> None:
     state.tables["hosts"].append(row)
     state.section = _HostSection(row=row, line=line, name=name, cluster=cluster)
     _error_rows(state, line, errors, name, None)
+
+
+def _node_name(reader: _Reader, value: Any) -> str | None:
+    """A cluster node name as written: a node called "NA" is still a node."""
+    if isinstance(value, str):
+        return value.strip() or None
+    return reader.parse(value, to_text, "cluster.nodes")
 
 
 def _key_protector(reader: _Reader, record: dict[str, Any], errors: list) -> bool | None:
@@ -661,7 +667,7 @@ def _rebuild_settings(reader: _Reader, record: Any, row: dict[str, Any], errors:
         for owner in as_list(owners):
             if isinstance(owner, dict):
                 owner = _get(owner, "name")
-            name = reader.parse(owner, to_text, "clusterGroup.preferredOwners")
+            name = _node_name(reader, owner)
             if name is not None and name not in names:
                 names.append(name)
         # [] is known: no preferred owner set (any node may run the role).

@@ -464,3 +464,18 @@ def test_new_keys_of_any_shape_never_lose_the_vm(vm, nic, key_protector) -> None
     result = records.parse_record_lines(lines, origin="o", path_for_messages="o")
     assert_conforms(result)
     assert by_name(result)["ANY"]["generation"] == 1
+
+
+def test_node_names_are_taken_as_written() -> None:
+    # "NA" would be "unknown" in a typed spreadsheet; from the cluster it is a node's name.
+    host = {
+        "kind": "host",
+        "schema": 2,
+        "computerName": "NA",
+        "cluster": {"name": "C", "nodes": [{"name": "NA"}, {"name": "N2"}]},
+    }
+    vm = {"kind": "vm", "name": "V", "id": "v", "clusterGroup": {"preferredOwners": ["N2", "NA"]}}
+    lines = [json.dumps(host), json.dumps(vm), json.dumps({"kind": "end", "vmCount": 1})]
+    result = records.parse_record_lines(lines, origin="o", path_for_messages="o")
+    assert by_name(result)["V"]["preferred_owners"] == "N2;NA"
+    assert rows(result, "hosts")[0]["cluster_nodes"] == "N2;NA"
