@@ -112,6 +112,7 @@ SCHEMA: dict[str, dict[str, str]] = {
         "floppies_listed": BOOL,
         "com_ports_listed": BOOL,
         "dvd_drives_listed": BOOL,
+        "integration_services_listed": BOOL,
         # What a faithful rebuild must carry over (collector records, schema 2).
         "processor_compat_migration": BOOL,
         "processor_reserve": INT,  # percent
@@ -180,6 +181,9 @@ SCHEMA: dict[str, dict[str, str]] = {
         "controller_location": INT,
     },
     "com_ports": {**_ROW_KEYS, "name": STRING, "path": STRING},
+    # Each integration service and whether it is enabled (collector records), so a rebuild
+    # can mirror them one by one.
+    "integration_services": {**_ROW_KEYS, "name": STRING, "enabled": BOOL},
     "floppies": {**_ROW_KEYS, "path": STRING},
     "collection_errors": {**_ROW_KEYS, "what": STRING, "message": STRING},
 }

@@ -83,6 +83,10 @@ _LISTS: dict[str, tuple[str, tuple[str, ...]]] = {
     "floppies_listed": ("floppy", ("get-vmfloppydiskdrive", "floppy")),
     "com_ports_listed": ("comPorts", ("get-vmcomport", "comport")),
     "dvd_drives_listed": ("dvd", ("get-vmdvddrive", "dvddrive", "dvd")),
+    "integration_services_listed": (
+        "integrationServices",
+        ("get-vmintegrationservice", "integrationservice"),
+    ),
 }
 #: Other sections whose values are unknown when their cmdlet failed.
 _SECTIONS: dict[str, tuple[str, ...]] = {
@@ -593,6 +597,16 @@ def _vm_record(state: _State, line: int, record: dict[str, Any]) -> None:
     state.tables["vms"].append(row)
 
     _details(state, reader, record, keys)
+    if row["integration_services_listed"]:
+        for index, service in enumerate(_items(state, reader, record, "integrationServices")):
+            at = f"integrationServices[{index}]."
+            state.tables["integration_services"].append(
+                {
+                    **keys,
+                    "name": reader.read(service, "name", to_text, at + "name"),
+                    "enabled": reader.read(service, "enabled", to_bool, at + "enabled"),
+                }
+            )
     _error_rows(state, line, reported, host, vm_key)
 
 

@@ -479,3 +479,25 @@ def test_node_names_are_taken_as_written() -> None:
     result = records.parse_record_lines(lines, origin="o", path_for_messages="o")
     assert by_name(result)["V"]["preferred_owners"] == "N2;NA"
     assert rows(result, "hosts")[0]["cluster_nodes"] == "N2;NA"
+
+
+def test_integration_services_one_row_each(rebuild) -> None:
+    names = by_name(rebuild)
+    (service,) = rows(rebuild, "integration_services", names["REB-NAMES"]["vm_key"])
+    assert (service["name"], service["enabled"]) == ("Heartbeat", True)
+    assert names["REB-NAMES"]["integration_services_listed"] is True
+    # A lone object, as Windows PowerShell 5.1 writes a one-element array.
+    (service,) = rows(rebuild, "integration_services", names["REB-NUMBERS"]["vm_key"])
+    assert service["name"] == "Heartbeat"
+    # [] is a known empty list; a failed Get-VMIntegrationService would be unknown.
+    assert names["REB-UNKNOWN"]["integration_services_listed"] is True
+    assert rows(rebuild, "integration_services", names["REB-UNKNOWN"]["vm_key"]) == []
+    line = {
+        "kind": "vm",
+        "name": "F",
+        "id": "f",
+        "integrationServices": None,
+        "errors": [{"what": "Get-VMIntegrationService", "message": "denied"}],
+    }
+    result = records.parse_record_lines([json.dumps(line)], origin="o", path_for_messages="o")
+    assert by_name(result)["F"]["integration_services_listed"] is None
