@@ -163,6 +163,9 @@ SCHEMA: dict[str, dict[str, str]] = {
         "vlan_id": INT,  # access VLAN id
         "vlan_allowed": STRING,  # trunk: allowed VLAN id list as written, e.g. "10,20-30"
         "vlan_native": INT,  # trunk: native VLAN id
+        "vlan_private_mode": STRING,  # private: Isolated | Community | Promiscuous
+        "vlan_primary": INT,  # private: primary VLAN id
+        "vlan_secondary": STRING,  # private: secondary VLAN id(s), e.g. "200" or "201-205"
         "device_naming": BOOL,
         "dhcp_guard": BOOL,
         "router_guard": BOOL,

@@ -447,6 +447,13 @@ to_port_mirroring = make_enum(
     {0: "None", 1: "Destination", 2: "Source"},
 )
 
+#: ``VMNetworkAdapterPrivateVlanMode`` (``PvlanMode``): Isolated 1, Community 2, Promiscuous 3.
+to_private_vlan_mode = make_enum(
+    "private VLAN mode",
+    ["Isolated", "Community", "Promiscuous"],
+    {1: "Isolated", 2: "Community", 3: "Promiscuous"},
+)
+
 _VLAN_RANGE = re.compile(r"^(\d+)(?:-(\d+))?$")
 
 

@@ -55,6 +55,7 @@ from assess.sources.cell_values import (
     to_on_off,
     to_os_architecture,
     to_port_mirroring,
+    to_private_vlan_mode,
     to_replication_state,
     to_start_action,
     to_stop_action,
@@ -850,6 +851,7 @@ def _details(state: _State, reader: _Reader, record: Any, keys: dict[str, Any]) 
                 "vlan_allowed": read(
                     vlan, "allowedVlanIdList", to_vlan_list, at + "vlan.allowedVlanIdList"
                 ),
+                **_private_vlan(reader, vlan, at),
             }
         )
     for index, floppy in enumerate(_items(state, reader, record, "floppy", scalars=True)):
@@ -880,6 +882,26 @@ def _details(state: _State, reader: _Reader, record: Any, keys: dict[str, Any]) 
                 "media_type": read(dvd, "mediaType", to_media_type, at + "mediaType"),
             }
         )
+
+
+def _private_vlan(reader: _Reader, vlan: dict[str, Any], at: str) -> dict[str, Any]:
+    """Private VLAN settings, read only in Private mode (elsewhere the ids are 0 fillers)."""
+    private = {"vlan_private_mode": None, "vlan_primary": None, "vlan_secondary": None}
+    mode = _get(vlan, "mode")
+    try:
+        if mode is None or to_vlan_mode(mode) != "Private":
+            return private
+    except ValueError:
+        return private  # warned about once, with the mode itself
+    read = reader.read
+    private["vlan_private_mode"] = read(
+        vlan, "privateVlanMode", to_private_vlan_mode, at + "vlan.privateVlanMode"
+    )
+    private["vlan_primary"] = read(vlan, "primaryVlanId", to_vlan_id, at + "vlan.primaryVlanId")
+    private["vlan_secondary"] = read(
+        vlan, "secondaryVlanIdList", to_vlan_list, at + "vlan.secondaryVlanIdList"
+    ) or read(vlan, "secondaryVlanId", to_vlan_list, at + "vlan.secondaryVlanId")
+    return private
 
 
 def _items(

@@ -54,6 +54,9 @@ NIC_COLUMNS = [
     "bandwidth_min_weight",
     "bandwidth_max",
     "port_mirroring",
+    "vlan_private_mode",
+    "vlan_primary",
+    "vlan_secondary",
 ]
 
 
@@ -501,3 +504,31 @@ def test_integration_services_one_row_each(rebuild) -> None:
     }
     result = records.parse_record_lines([json.dumps(line)], origin="o", path_for_messages="o")
     assert by_name(result)["F"]["integration_services_listed"] is None
+
+
+@pytest.mark.parametrize(
+    ("vlan", "expected"),
+    [
+        (
+            {"mode": "Private", "privateVlanMode": "Isolated", "primaryVlanId": 100,
+             "secondaryVlanId": 101, "secondaryVlanIdList": []},
+            ("Isolated", 100, "101"),
+        ),
+        (
+            {"mode": 3, "privateVlanMode": 3, "primaryVlanId": "100",
+             "secondaryVlanId": 0, "secondaryVlanIdList": [201, 202, 203]},
+            ("Promiscuous", 100, "201-203"),
+        ),
+        (
+            {"mode": "Access", "accessVlanId": 20, "privateVlanMode": None, "primaryVlanId": 0,
+             "secondaryVlanId": 0, "secondaryVlanIdList": []},
+            (None, None, None),
+        ),
+    ],
+)  # fmt: skip
+def test_private_vlans(vlan, expected) -> None:
+    record = {"kind": "vm", "name": "PV", "id": "pv", "nics": [{"name": "n", "vlan": vlan}]}
+    result = records.parse_record_lines([json.dumps(record)], origin="o", path_for_messages="o")
+    (nic,) = rows(result, "nics")
+    assert (nic["vlan_private_mode"], nic["vlan_primary"], nic["vlan_secondary"]) == expected
+    assert all("cut short" in m or "host" in m for m in messages(result))
