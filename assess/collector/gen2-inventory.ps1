@@ -9,7 +9,8 @@
       - the host: Win32_OperatingSystem, Win32_ComputerSystem, the PowerShell version,
         Get-VMHostSupportedVersion (WS2016+), the failover cluster with its nodes
         (Get-Cluster / Get-ClusterNode) when the cluster service runs here, and whether a
-        Host Guardian Service guardian exists for vTPM key protectors (Get-HgsGuardian);
+        vTPM key protector can be made here: a Host Guardian Service guardian
+        (Get-HgsGuardian) or a guarded host (Get-HgsClientConfiguration);
       - every VM (Get-VM): what a faithful rebuild needs - processor (Get-VMProcessor),
         memory (Get-VMMemory), automatic start/stop actions, checkpoint type, smart paging
         and configuration paths, notes; its hard disks with controller slot and storage QoS
@@ -201,14 +202,17 @@ function Get-ClusterFacts {
 }
 
 function Get-KeyProtectorFacts {
-    # A vTPM needs a key protector, made from a Host Guardian Service guardian (local mode:
-    # usually "UntrustedGuardian"). Without the HgsClient cmdlets (WS2012 R2 and older)
-    # no VM here can have a vTPM: not available, no error.
+    # A vTPM needs a key protector: in local mode from a Host Guardian Service guardian on
+    # this host (usually "UntrustedGuardian"), or from an HGS fabric when the host is guarded.
+    # Without the HgsClient cmdlets (WS2012 R2 and older) no VM here can have a vTPM: not
+    # available, no error.
     param([System.Collections.ArrayList]$Errors)
     if (-not (Get-Command -Name 'Get-HgsGuardian' -ErrorAction SilentlyContinue)) {
         return [ordered]@{
-            available = $false
-            guardians = [object[]]@()
+            available   = $false
+            guardians   = [object[]]@()
+            mode        = $null
+            hostGuarded = $false
         }
     }
     try {
@@ -218,10 +222,24 @@ function Get-KeyProtectorFacts {
         [void]$Errors.Add((ConvertTo-ErrorEntry -What 'Get-HgsGuardian' -Problem $_))
         return $null
     }
+    $mode = $null
+    $guarded = $null
+    if (Get-Command -Name 'Get-HgsClientConfiguration' -ErrorAction SilentlyContinue) {
+        try {
+            $configuration = Get-HgsClientConfiguration -ErrorAction Stop
+            $mode = ConvertTo-StringOrNull (Get-OptionalProperty $configuration 'Mode')
+            $guarded = Get-OptionalProperty $configuration 'IsHostGuarded'
+        }
+        catch {
+            [void]$Errors.Add((ConvertTo-ErrorEntry -What 'Get-HgsClientConfiguration' -Problem $_))
+        }
+    }
     $names = ConvertTo-StringList @(foreach ($guardian in $guardians) { Get-OptionalProperty $guardian 'Name' })
     return [ordered]@{
-        available = ($guardians.Count -gt 0)
-        guardians = [object[]]$names
+        available   = ($guardians.Count -gt 0 -or $guarded -eq $true)
+        guardians   = [object[]]$names
+        mode        = $mode
+        hostGuarded = $guarded
     }
 }
 

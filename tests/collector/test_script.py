@@ -132,7 +132,7 @@ SUB_OBJECT_SHAPES = {
     "security": {"tpmEnabled", "shielded"},
     "replication": {"mode", "primaryServer", "replicaServer", "frequencySec"},
     "clusterGroup": {"name", "preferredOwners"},
-    "keyProtector": {"available", "guardians"},
+    "keyProtector": {"available", "guardians", "mode", "hostGuarded"},
     "snapshots": {"count", "types"},
     "integrationService": {"name", "enabled", "status"},
     "error": {"what", "message"},
@@ -171,6 +171,7 @@ ALLOWED_COMMANDS = {
     "get-clustergroup",
     "get-clusterownernode",
     "get-hgsguardian",
+    "get-hgsclientconfiguration",
     "get-service",
     "get-command",
     "get-date",
@@ -300,6 +301,7 @@ HOST_QUERIES = {
     "get-clustergroup",
     "get-clusterownernode",
     "get-hgsguardian",
+    "get-hgsclientconfiguration",
     "get-service",
 }
 # The per-VM section queries: each must sit in its own try block, so one failing section
@@ -970,6 +972,7 @@ OPTIONAL_CMDLETS = {
     "get-clustergroup": "Get-ClusterGroup",
     "get-cluster": "Get-Cluster",
     "get-hgsguardian": "Get-HgsGuardian",
+    "get-hgsclientconfiguration": "Get-HgsClientConfiguration",
 }
 
 
