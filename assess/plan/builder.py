@@ -186,8 +186,10 @@ class PlanBuilder:
         self.cluster_nodes: dict[str, list[str]] = defaultdict(list)
         for row in self.hosts.values():
             cluster, host = _text(row, "cluster"), _text(row, "host")
-            if cluster and host:
-                self.cluster_nodes[cluster.lower()].append(host)
+            listed = _names(_text(row, "cluster_nodes"))  # the collector lists every node
+            for node in listed or ([host] if host else []):
+                if cluster and node not in self.cluster_nodes[cluster.lower()]:
+                    self.cluster_nodes[cluster.lower()].append(node)
 
     def build(self) -> Plan:
         rows = _records(self.assessment.vms, ASSESSMENT_COLUMNS)
@@ -552,8 +554,12 @@ def _adapter(row: Mapping[str, Any], index: int) -> Adapter:
         router_guard=_bool(row, "router_guard"),
         mac_spoofing=_bool(row, "mac_spoofing"),
         bandwidth_min=_int(row, "bandwidth_min"),
+        bandwidth_min_weight=_int(row, "bandwidth_min_weight"),
         bandwidth_max=_int(row, "bandwidth_max"),
         port_mirroring=_text(row, "port_mirroring"),
+        vlan_private_mode=_text(row, "vlan_private_mode"),
+        vlan_primary=_int(row, "vlan_primary"),
+        vlan_secondary=_text(row, "vlan_secondary"),
     )
 
 

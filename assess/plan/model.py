@@ -40,9 +40,13 @@ class Adapter:
     dhcp_guard: bool | None = None
     router_guard: bool | None = None
     mac_spoofing: bool | None = None
-    bandwidth_min: int | None = None
+    bandwidth_min: int | None = None  # absolute, bits per second
+    bandwidth_min_weight: int | None = None
     bandwidth_max: int | None = None
     port_mirroring: str | None = None
+    vlan_private_mode: str | None = None  # Isolated | Community | Promiscuous
+    vlan_primary: int | None = None
+    vlan_secondary: str | None = None  # one id, or a list for Promiscuous
 
 
 @dataclass(frozen=True)

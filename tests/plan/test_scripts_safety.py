@@ -76,6 +76,18 @@ def _everything_known(vm: VmPlan, hostile: bool) -> VmPlan:
             "vlan_allowed": "10-20,30" if not hostile else text,
         },
         {"vlan_mode": "Untagged"},
+        {
+            "vlan_mode": "Private",
+            "vlan_private_mode": "Isolated",
+            "vlan_primary": 100,
+            "vlan_secondary": "101",
+        },
+        {
+            "vlan_mode": "Private",
+            "vlan_private_mode": "Promiscuous",
+            "vlan_primary": 100,
+            "vlan_secondary": "101-105" if not hostile else text,
+        },
     ]
     adapters = tuple(
         replace(
@@ -85,12 +97,18 @@ def _everything_known(vm: VmPlan, hostile: bool) -> VmPlan:
             dhcp_guard=True,
             router_guard=False,
             mac_spoofing=False,
-            bandwidth_min=10,
+            bandwidth_min=10**8,
+            bandwidth_min_weight=10,
             bandwidth_max=10**9,
             port_mirroring="None",
             **modes[i % len(modes)],
         )
-        for i, a in enumerate(vm.adapters or ())
+        for i, a in enumerate(
+            [
+                *(vm.adapters or ()),
+                *(replace(vm.adapters[0], mac=f"00155D01BB0{n}") for n in range(3)),
+            ]
+        )
     )
     disks = tuple(replace(d, qos_min_iops=100, qos_max_iops=5000) for d in vm.disks or ())
     settings = replace(
@@ -409,6 +427,9 @@ def test_known_settings_are_written_as_values():
         "$owners = @('CL01-SQL', 'HV02')",
         "Enable-VMTPM -VM $vm",
         "-MinimumIOPS 100 -MaximumIOPS 5000",
+        "-MinimumBandwidthAbsolute 100000000 -MinimumBandwidthWeight 10",
+        "-Isolated -PrimaryVlanId 100 -SecondaryVlanId 101",
+        "-Promiscuous -PrimaryVlanId 100 -SecondaryVlanIdList '101-105'",
     ):
         assert expected in host, expected
     assert "Get-SourceAdapter" not in host.split("# --- Run")[1]

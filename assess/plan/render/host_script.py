@@ -555,9 +555,14 @@ def _adapter(plan: VmPlan, a: Adapter, head: str) -> list[str]:
     if a.bandwidth_max:
         policy.append(f"-MaximumBandwidth {_int(a.bandwidth_max)}")
     if a.bandwidth_min:
-        policy.append(f"-MinimumBandwidthWeight {_int(a.bandwidth_min)}")
+        policy.append(f"-MinimumBandwidthAbsolute {_int(a.bandwidth_min)}")
+    if a.bandwidth_min_weight:
+        policy.append(f"-MinimumBandwidthWeight {_int(a.bandwidth_min_weight)}")
     policy_known = None not in (a.mac_spoofing, a.dhcp_guard, a.router_guard)
-    need_source = not policy_known or a.vlan_mode is None or a.vlan_mode == "Private"
+    private = _private_vlan(a)
+    need_source = (
+        not policy_known or a.vlan_mode is None or (a.vlan_mode == "Private" and not private)
+    )
     if need_source:
         lines.append(
             f"    $from = Get-SourceAdapter -Mac {ps_literal(a.mac)}  # settings not in the inventory"
@@ -575,12 +580,31 @@ def _adapter(plan: VmPlan, a: Adapter, head: str) -> list[str]:
         lines.append(
             f"    {vlan} -Trunk -NativeVlanId {_int(a.vlan_native)} -AllowedVlanIdList {ps_literal(a.vlan_allowed)}"
         )
+    elif private:
+        lines.append(f"    {vlan} {private}")
     else:
         lines.append("    Copy-AdapterVlan -From $from -To $nic")
         if a.vlan_mode is not None and not need_source:
             lines.insert(-1, f"    $from = Get-SourceAdapter -Mac {ps_literal(a.mac)}")
     lines.append("}")
     return lines
+
+
+def _private_vlan(a: Adapter) -> str | None:
+    """The Set-VMNetworkAdapterVlan arguments of a private VLAN, when all of it is known."""
+    if a.vlan_mode != "Private" or a.vlan_primary is None or not a.vlan_secondary:
+        return None
+    if a.vlan_private_mode == "Promiscuous":
+        return (
+            f"-Promiscuous -PrimaryVlanId {_int(a.vlan_primary)}"
+            f" -SecondaryVlanIdList {ps_literal(a.vlan_secondary)}"
+        )
+    if a.vlan_private_mode in ("Isolated", "Community") and a.vlan_secondary.isdigit():
+        return (
+            f"-{a.vlan_private_mode} -PrimaryVlanId {_int(a.vlan_primary)}"
+            f" -SecondaryVlanId {int(a.vlan_secondary)}"
+        )
+    return None
 
 
 def _disk(d: Disk, head: str) -> list[str]:
