@@ -633,7 +633,10 @@ def _disk(d: Disk, head: str) -> list[str]:
     if d.qos_max_iops:
         qos.append(f"-MaximumIOPS {_int(d.qos_max_iops)}")
     if qos:
-        lines.append(f"    Set-VMHardDiskDrive -VMName $VmName {slot} " + " ".join(qos))
+        lines.append(
+            f"    Get-VMHardDiskDrive -VM (Get-RequiredNewVM) {slot} | Set-VMHardDiskDrive "
+            + " ".join(qos)
+        )
     lines.append("}")
     return lines
 
