@@ -224,6 +224,12 @@ def cmd_diff(args: argparse.Namespace) -> int:
     return run_diff(args)
 
 
+def cmd_verify(args: argparse.Namespace) -> int:
+    from assess.verify_command import run_verify
+
+    return run_verify(args)
+
+
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "run": cmd_run,
     "scan": cmd_scan,
@@ -232,4 +238,5 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "rules": cmd_rules,
     "explain": cmd_explain,
     "diff": cmd_diff,
+    "verify": cmd_verify,
 }
