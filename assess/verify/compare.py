@@ -46,7 +46,7 @@ from typing import Any
 
 import pandas as pd
 
-from assess.inventory import Inventory, make_vm_key
+from assess.model.inventory import Inventory, make_vm_key
 from assess.verify.fields import (
     DISK_FIELDS,
     ESSENTIAL_GROUPS,

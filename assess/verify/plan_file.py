@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from assess.diagnostics import InputError
+from assess.model.diagnostics import InputError
 from assess.verify.fields import PlannedTarget
 
 PLAN_SCHEMA_NAME = "gen2-assess/plan"

@@ -33,9 +33,9 @@ from xlsxwriter.worksheet import Worksheet
 
 from assess import __version__
 from assess.atomic import atomic_path
-from assess.render.excel_formats import Formats, estimate_width, sample_values
-from assess.render.safety import excel_text, looks_like_formula, terminal_text
 from assess.render.styles import VERDICT_COLOURS, Colour
+from assess.render.text_safety import excel_text, looks_like_formula, terminal_text
+from assess.render.xlsx.formats import Formats, estimate_width, sample_values
 from assess.verify.compare import (
     DIFFERS,
     MATCH,
