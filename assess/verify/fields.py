@@ -62,6 +62,7 @@ class PlannedTarget:
     """What the plan intends for the new VM; None where the plan does not say."""
 
     new_name: str | None = None
+    kept_name: str | None = None  # the old VM's name after the window
     secure_boot: bool | None = None
     secure_boot_template: str | None = None
     vtpm: bool | None = None

@@ -2,14 +2,17 @@
 
 Only what verification needs is read, and unknown keys are ignored, so the plan can grow.
 From the plan contract (``"schema": "gen2-assess/plan"``, ``vms[]``): ``id``, ``name``,
-``host``, ``verdict``, ``path``, ``scripts`` and ``reason``. A VM is planned for conversion
-when it has at least one script (or, in a plan without ``scripts``, when its verdict is
-``ready`` or ``ready-with-fixes``).
+``host``, ``verdict``, ``path`` and ``scripts``. Whether the plan converts a VM:
+``convertible`` when the plan says it; otherwise at least one script and no
+``no_script_reason``; in a plan without ``scripts``, a ``ready`` or ``ready-with-fixes``
+verdict. ``no_script_reason`` (or ``reason``) says why not.
 
-What the new VM should look like, each optional, read from the VM entry itself or from its
-``target`` object: ``new_name`` (default: the VM's name), ``secure_boot`` (bool),
-``secure_boot_template`` and ``vtpm`` (bool). Where the plan does not say, verification
-falls back to what it checks without a plan.
+What the new VM should look like, each optional: ``firmware.secure_boot`` (bool),
+``firmware.template`` and ``firmware.vtpm`` (bool); the same as ``secure_boot``,
+``secure_boot_template``, ``vtpm`` on the entry or in a ``target`` object; ``new_name``
+(default: the VM's name); ``kept_name``, the old VM's name after the window (used to find
+it when the inventory has no VM ids). Where the plan does not say, verification falls back
+to what it checks without a plan.
 """
 
 from __future__ import annotations
@@ -82,11 +85,12 @@ def _planned_vm(source: Path, index: int, entry: Any) -> PlannedVm:
     name = entry.get("name")
     if not isinstance(name, str) or not name.strip():
         raise InputError(source, f"{where}.name: a VM name is required")
-    target = entry.get("target") if isinstance(entry.get("target"), dict) else {}
+    holders = [entry.get(key) for key in ("target", "firmware") if isinstance(entry.get(key), dict)]
+    holders.append(entry)
 
     def pick(*keys: str) -> Any:
         for key in keys:
-            for holder in (target, entry):
+            for holder in holders:
                 if holder.get(key) is not None:
                     return holder[key]
         return None
@@ -104,11 +108,17 @@ def _planned_vm(source: Path, index: int, entry: Any) -> PlannedVm:
         raise InputError(source, f"{where}.{key}: expected true or false, found {value!r}")
 
     verdict = text(entry.get("verdict"), "verdict")
+    reason = text(entry.get("no_script_reason"), "no_script_reason") or text(
+        entry.get("reason"), "reason"
+    )
     scripts = entry.get("scripts")
     if scripts is not None and not isinstance(scripts, list):
         raise InputError(source, f"{where}.scripts: expected a list")
-    if scripts is not None:
-        convert = bool(scripts) and verdict not in NOT_CONVERTED_VERDICTS
+    convertible = flag(entry.get("convertible"), "convertible")
+    if convertible is not None:
+        convert = convertible
+    elif scripts is not None:
+        convert = bool(scripts) and reason is None and verdict not in NOT_CONVERTED_VERDICTS
     else:
         convert = verdict in CONVERTIBLE_VERDICTS
     return PlannedVm(
@@ -117,11 +127,14 @@ def _planned_vm(source: Path, index: int, entry: Any) -> PlannedVm:
         host=text(entry.get("host"), "host"),
         verdict=verdict,
         convert=convert,
-        reason=text(entry.get("reason"), "reason"),
+        reason=reason,
         target=PlannedTarget(
             new_name=text(pick("new_name"), "new_name"),
+            kept_name=text(pick("kept_name"), "kept_name"),
             secure_boot=flag(pick("secure_boot"), "secure_boot"),
-            secure_boot_template=text(pick("secure_boot_template"), "secure_boot_template"),
+            secure_boot_template=text(
+                pick("secure_boot_template", "template"), "secure_boot_template"
+            ),
             vtpm=flag(pick("vtpm", "vtpm_enabled"), "vtpm"),
             path=text(entry.get("path"), "path"),
         ),
