@@ -409,6 +409,15 @@ def _compare(spec: FieldSpec, ctx: Context, name: str, found: _Collector) -> Non
     if spec.applies is not None and not spec.applies(ctx):
         return
     before, after = ctx.before.get(spec.column), ctx.after.get(spec.column)
+    if (
+        spec.blank_is_empty_in
+        and {
+            ctx.vm_before.get("source_kind"),
+            ctx.vm_after.get("source_kind"),
+        }
+        <= spec.blank_is_empty_in
+    ):
+        before, after = before or "", after or ""
     norm = spec.normalize or (lambda value: value)
     if spec.how == TARGET:
         if after is None:

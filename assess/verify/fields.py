@@ -36,6 +36,7 @@ SAME, NOT_LESS, TARGET = "same", "not-less", "target"
 #: unexpected was found.
 GROUPS: tuple[str, ...] = (
     "identity",
+    "configuration",
     "rollback",
     "processor",
     "memory",
@@ -103,6 +104,9 @@ class FieldSpec:
     #: Nothing on both sides means "not set" (no cluster, not a pass-through disk), not
     #: "no data".
     optional: bool = False
+    #: Sources that always read this column: there a blank value is empty text, not unknown
+    #: (the collector reads every VM's notes; blank notes come back as nothing).
+    blank_is_empty_in: frozenset[str] = frozenset()
 
 
 # -- value helpers ------------------------------------------------------------------------
@@ -240,6 +244,10 @@ def _remotefx_removed(before: Any, after: Any, ctx: Context) -> str | None:
     return None
 
 
+def _secure_boot_on(ctx: Context) -> bool:
+    return ctx.vm_after.get("secure_boot") is True
+
+
 def _dynamic_memory(ctx: Context) -> bool:
     return ctx.vm_before.get("dynamic_memory") is True
 
@@ -275,9 +283,7 @@ def _secure_boot(after: Any, ctx: Context) -> tuple[bool, str]:
     return False, f"Secure Boot {state}; {authority} needs it {'on' if wanted else 'off'}"
 
 
-def _template(after: Any, ctx: Context) -> tuple[bool, str] | None:
-    if ctx.vm_after.get("secure_boot") is not True:
-        return None  # no template in use
+def _template(after: Any, ctx: Context) -> tuple[bool, str]:
     if ctx.plan is not None and ctx.plan.secure_boot_template:
         wanted = ctx.plan.secure_boot_template
         if folded(after) == folded(wanted):
@@ -325,7 +331,7 @@ def _vm(column: str, group: str, how: str = SAME, why: str = "", **extra: Any) -
 
 VM_FIELDS: tuple[FieldSpec, ...] = (
     _vm("generation", "identity", TARGET, target=_generation_2),
-    _vm("config_version", "identity", expected=_config_version),
+    _vm("config_version", "configuration", expected=_config_version),
     _vm("cluster", "cluster", why="moved to another cluster", normalize=folded, optional=True),
     _vm("is_clustered", "cluster", why="clustered role not carried over"),
     _vm("preferred_owners", "cluster", why="preferred owners changed", normalize=folded),
@@ -351,7 +357,7 @@ VM_FIELDS: tuple[FieldSpec, ...] = (
     _vm("memory_buffer", "memory", why="dynamic memory buffer changed", applies=_dynamic_memory),
     _vm("memory_priority", "memory", why="memory weight changed"),
     _vm("secure_boot", "firmware", TARGET, target=_secure_boot),
-    _vm("secure_boot_template", "firmware", TARGET, target=_template),
+    _vm("secure_boot_template", "firmware", TARGET, target=_template, applies=_secure_boot_on),
     _vm("vtpm_enabled", "firmware", TARGET, target=_vtpm),
     _vm("remotefx_3d_count", "devices", why="RemoteFX 3D adapter", expected=_remotefx_removed),
     _vm("automatic_start_action", "automatic actions", why="automatic start action changed"),
@@ -380,7 +386,7 @@ VM_FIELDS: tuple[FieldSpec, ...] = (
         expected=_replica_later,
     ),
     _vm("data_exchange_enabled", "integration", why="data exchange (KVP) service switched"),
-    _vm("notes", "notes", why="notes changed"),
+    _vm("notes", "notes", why="notes changed", blank_is_empty_in=frozenset({"collector"})),
 )
 
 #: Checks on the old VM as AFTER has it: it is the way back.

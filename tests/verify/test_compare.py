@@ -148,11 +148,23 @@ def test_columns_an_inventory_does_not_have_are_not_compared(before: Inventory) 
     """Records of an older collector: the rebuild columns are absent, never 'equal'."""
     after = _inventory(after_records(load_records()))
     for inventory in (before, after):
-        inventory.tables["vms"] = inventory.tables["vms"].drop(columns=["notes"])
+        vms = inventory.tables["vms"]
+        inventory.tables["vms"] = vms.drop(columns=["data_exchange_enabled"])
     vm = _result(verify(before, after), "WEB01")
     gaps = {g.field: g for g in vm.not_compared}
-    assert gaps["notes"].reason == "no data in BEFORE and AFTER"
-    assert "notes" not in {d.field for d in vm.differences}
+    assert gaps["data_exchange_enabled"].reason == "no data in BEFORE and AFTER"
+    assert "data_exchange_enabled" not in {d.field for d in vm.differences}
+
+
+def test_collector_notes_cleared_are_a_difference(before: Inventory) -> None:
+    """The collector reads every VM's notes: blank notes are empty, not unknown."""
+    after = _inventory(
+        after_records(load_records(), tweaks={"WEB01": lambda r: r.update(notes="")})
+    )
+    vm = _result(verify(before, after), "WEB01")
+    assert "notes changed" in _reasons(vm)
+    # A VM with no notes on either side has nothing to report.
+    assert "notes" not in {g.field for g in _result(verify(before, after), "APP01").not_compared}
 
 
 def test_a_value_missing_on_one_side_is_not_compared(before: Inventory) -> None:
