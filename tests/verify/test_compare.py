@@ -158,13 +158,14 @@ def test_columns_an_inventory_does_not_have_are_not_compared(before: Inventory) 
 
 def test_collector_notes_cleared_are_a_difference(before: Inventory) -> None:
     """The collector reads every VM's notes: blank notes are empty, not unknown."""
-    after = _inventory(
-        after_records(load_records(), tweaks={"WEB01": lambda r: r.update(notes="")})
-    )
-    vm = _result(verify(before, after), "WEB01")
-    assert "notes changed" in _reasons(vm)
-    # A VM with no notes on either side has nothing to report.
-    assert "notes" not in {g.field for g in _result(verify(before, after), "APP01").not_compared}
+    clear = {"WEB01": lambda r: r.update(notes="")}
+    converted = ("WEB01", "FILE01")  # FILE01 has no notes
+    after = _inventory(after_records(load_records(), converted=converted, tweaks=clear))
+    result = verify(before, after)
+    assert "notes changed" in _reasons(_result(result, "WEB01"))
+    file01 = _result(result, "FILE01")
+    assert file01.status == MATCH
+    assert "notes" not in {g.field for g in file01.not_compared}
 
 
 def test_a_value_missing_on_one_side_is_not_compared(before: Inventory) -> None:
