@@ -7,6 +7,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from assess.model.diagnostics import InputError
 from assess.verify.plan_file import load_plan
@@ -100,3 +102,48 @@ def test_bad_plans_are_one_line_input_errors(tmp_path: Path, content: str, messa
 def test_missing_plan(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="no such file"):
         load_plan(tmp_path / "nothing.json")
+
+
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=8),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3)
+    ),
+    max_leaves=12,
+)
+_ENTRY = st.fixed_dictionaries(
+    {},
+    optional={
+        key: _JSON
+        for key in (
+            "id",
+            "name",
+            "host",
+            "verdict",
+            "path",
+            "scripts",
+            "convertible",
+            "no_script_reason",
+            "target",
+            "firmware",
+            "vtpm",
+            "new_name",
+            "kept_name",
+        )
+    },
+)
+
+
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(vms=st.lists(_ENTRY | _JSON, max_size=4))
+def test_any_plan_content_is_read_or_refused_in_one_line(tmp_path: Path, vms: Any) -> None:
+    path = _write(tmp_path, vms)
+    try:
+        planned = load_plan(path)
+    except InputError as exc:
+        assert "\n" not in str(exc)
+        return
+    assert len(planned) == len(vms)
+    assert all(vm.name.strip() for vm in planned)
