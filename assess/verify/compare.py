@@ -231,6 +231,17 @@ def verify(
             planned_keys.add(vm["vm_key"])
             results.append(_verify_vm(vm, old, new, planned))
         skipped = sum(1 for vm in old.vms if vm["vm_key"] not in planned_keys)
+        waiting = [
+            r.name
+            for r, p in zip(results, plan, strict=True)
+            if p.convert and r.status == NOT_CONVERTED
+        ]
+        if waiting:
+            notes.append(
+                f"{len(waiting):,} VM(s) the plan converts are not converted yet: "
+                + ", ".join(waiting[:10])
+                + (" ..." if len(waiting) > 10 else "")
+            )
         if skipped:
             notes.append(f"{skipped:,} VM(s) of BEFORE are not in the plan: not verified")
     if partial_inputs:
@@ -347,7 +358,7 @@ def _verify_vm(vm: Row, old: Side, new: Side, planned: PlannedVm | None) -> VmRe
             False,
             f"no Generation 2 VM named {new_name!r} in AFTER",
         )
-        _check_rollback(vm, rollback, findable, found)
+        _check_rollback(vm, rollback, findable, found, target.kept_name if target else None)
         result.differences = found.differences
         result.not_compared = found.not_compared
         return result
@@ -379,7 +390,7 @@ def _verify_vm(vm: Row, old: Side, new: Side, planned: PlannedVm | None) -> VmRe
     ctx = Context(before=vm, after=new_vm, vm_before=vm, vm_after=new_vm, plan=target)
     for spec in VM_FIELDS:
         _compare(spec, ctx, spec.column, found)
-    _check_rollback(vm, rollback, findable, found)
+    _check_rollback(vm, rollback, findable, found, target.kept_name if target else None)
     _compare_nics(vm, new_vm, old, new, target, found)
     _compare_disks(vm, new_vm, old, new, target, found)
     _compare_devices(vm, new_vm, old, new, found)
@@ -456,7 +467,9 @@ def _compare(spec: FieldSpec, ctx: Context, name: str, found: _Collector) -> Non
     found.differ(name, spec.group, before, after, why is not None, why or spec.why)
 
 
-def _check_rollback(vm: Row, rollback: Row | None, findable: bool, found: _Collector) -> None:
+def _check_rollback(
+    vm: Row, rollback: Row | None, findable: bool, found: _Collector, kept_name: str | None
+) -> None:
     if not findable:
         found.gap(
             "rollback_vm",
@@ -471,8 +484,9 @@ def _check_rollback(vm: Row, rollback: Row | None, findable: bool, found: _Colle
             vm["name"],
             None,
             False,
-            "rollback VM missing: no VM with the old VM's id "
-            f"({vm.get('vm_id')}) or the planned name in AFTER",
+            f"rollback VM missing: no VM with the old VM's id ({vm.get('vm_id')})"
+            + (f" or named {kept_name!r}" if kept_name else "")
+            + " in AFTER",
         )
         return
     ctx = Context(before=vm, after=rollback, vm_before=vm, vm_after=rollback)
@@ -485,6 +499,10 @@ def _check_rollback(vm: Row, rollback: Row | None, findable: bool, found: _Colle
 
 def _nic_label(nic: Row, index: int) -> str:
     return nic.get("mac") or nic.get("name") or f"#{index + 1}"
+
+
+def _position(rows: list[dict[str, Any]], row: dict[str, Any]) -> int:
+    return next(index for index, candidate in enumerate(rows) if candidate is row)
 
 
 def _nic_summary(nic: Row) -> str:
@@ -514,15 +532,15 @@ def _compare_nics(
         ],
     )
     for b, a, how in pairs:
-        label = f"nics[{_nic_label(b, before.index(b))}]"
+        label = f"nics[{_nic_label(b, _position(before, b))}]"
         ctx = Context(b, a, vm, new_vm, plan, matched_by=how)
         for spec in NIC_FIELDS:
             _compare(spec, ctx, f"{label}.{spec.column}", found)
     for b in lost:
-        label = f"nics[{_nic_label(b, before.index(b))}]"
+        label = f"nics[{_nic_label(b, _position(before, b))}]"
         found.differ(label, "network", _nic_summary(b), None, False, "network adapter lost")
     for a in extra:
-        label = f"nics[{_nic_label(a, after.index(a))}]"
+        label = f"nics[{_nic_label(a, _position(after, a))}]"
         found.differ(label, "network", None, _nic_summary(a), False, "extra network adapter")
 
 
@@ -545,8 +563,8 @@ def _pair(
             a = right_keys.get(value)
             if a is not None:
                 pairs.append((b, a, how))
-                left.remove(b)
-                right.remove(a)
+                left = [row for row in left if row is not b]
+                right = [row for row in right if row is not a]
     if left and len(left) == len(right):
         pairs.extend((b, a, "order") for b, a in zip(left, right, strict=True))
         left, right = [], []

@@ -324,6 +324,7 @@ def test_plan_matches_and_checks_what_it_intends(tmp_path: Path) -> None:
     assert statuses == {"WEB01": "match", "DB01": "not-converted", "FILE01": "not-converted"}
     assert document["summary"]["skipped"] == 2
     assert document["plan"] == str(plan)
+    assert "1 VM(s) the plan converts are not converted yet: DB01" in document["notes"]
 
 
 def test_plan_template_and_vtpm_are_checked(tmp_path: Path) -> None:

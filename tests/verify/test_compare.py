@@ -311,3 +311,25 @@ def test_file_stem() -> None:
 )
 def test_guest_family(os_name: Any, family: Any) -> None:
     assert guest_family({"os_name": os_name}) == family
+
+
+def test_without_vm_ids_the_plan_kept_name_finds_the_rollback_vm(before: Inventory) -> None:
+    after = _inventory(after_records(load_records()))
+    before.tables["vms"] = before.tables["vms"].assign(vm_id_synthetic=True)
+    planned = PlannedVm(
+        vm_id=None,
+        name="WEB01",
+        host="HV01",
+        verdict="ready-with-fixes",
+        convert=True,
+        reason=None,
+        target=PlannedTarget(kept_name="web01-GEN1"),
+    )
+    vm = _result(verify(before, after, [planned]), "WEB01")
+    assert vm.status == MATCH
+    assert vm.rollback_name == "WEB01-gen1"
+    assert vm.unknown_groups == ()
+
+    gone = PlannedVm(**{**planned.__dict__, "target": PlannedTarget(kept_name="WEB01-old")})
+    vm = _result(verify(before, after, [gone]), "WEB01")
+    assert any("or named 'WEB01-old'" in r for r in _reasons(vm))
