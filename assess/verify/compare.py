@@ -221,6 +221,8 @@ def verify(
                 skipped += 1
                 continue
             results.append(_verify_vm(vm, old, new, None))
+        if skipped:
+            notes.append(f"{skipped:,} VM(s) of BEFORE are Generation 2 already: not verified")
     else:
         planned_keys: set[str] = set()
         for planned in plan:

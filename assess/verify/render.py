@@ -198,8 +198,10 @@ def _summary_panel(result: Verification) -> Panel:
         colour = STATUS_COLOURS[status]
         grid.add_row(Text(status, style=colour.rich), f"{counts[status]:,}")
     grid.add_row("unexpected differences", f"{result.unexpected_count:,}")
+    if result.incomplete:
+        grid.add_row("not fully verified (no data)", f"{len(result.incomplete):,}")
     if result.skipped:
-        grid.add_row("not verified", f"{result.skipped:,}")
+        grid.add_row("skipped (not to verify)", f"{result.skipped:,}")
     lines: list[Any] = [grid]
     converted = counts[MATCH] + counts[DIFFERS] + counts[MISSING]
     outcome = {
