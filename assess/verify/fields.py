@@ -396,6 +396,16 @@ ROLLBACK_FIELDS: tuple[FieldSpec, ...] = (
 )
 
 
+def _vlan_mode_in(*modes: str) -> Callable[[Context], bool]:
+    """A VLAN detail matters in its modes; with the mode unknown it is listed as a gap."""
+
+    def applies(ctx: Context) -> bool:
+        sides = (folded(ctx.before.get("vlan_mode")), folded(ctx.after.get("vlan_mode")))
+        return any(mode is None or mode in modes for mode in sides)
+
+    return applies
+
+
 def _nic(column: str, why: str, **extra: Any) -> FieldSpec:
     return FieldSpec("nics", column, "network", SAME, why, **extra)
 
@@ -407,9 +417,9 @@ NIC_FIELDS: tuple[FieldSpec, ...] = (
     _nic("switch_name", "switch changed", normalize=folded),
     _nic("mac_static", "static MAC no longer static", expected=_mac_made_static),
     _nic("vlan_mode", "VLAN mode changed", normalize=folded),
-    _nic("vlan_id", "VLAN changed"),
-    _nic("vlan_native", "native VLAN changed"),
-    _nic("vlan_allowed", "allowed VLANs changed", normalize=folded),
+    _nic("vlan_id", "VLAN changed", applies=_vlan_mode_in("access")),
+    _nic("vlan_native", "native VLAN changed", applies=_vlan_mode_in("trunk")),
+    _nic("vlan_allowed", "allowed VLANs changed", normalize=folded, applies=_vlan_mode_in("trunk")),
     _nic("device_naming", "device naming changed"),
     _nic("dhcp_guard", "DHCP guard changed"),
     _nic("router_guard", "router guard changed"),
