@@ -30,13 +30,13 @@ def run_verify(args: argparse.Namespace) -> int:
     from assess.model.inventory import Inventory
     from assess.pipeline import summarize_input
     from assess.render.terminal.report import make_console
-    from assess.verify.compare import verify
-    from assess.verify.plan_file import load_plan
-    from assess.verify.render import (
+    from assess.render.verify_report import (
         render_verification,
         write_verification_json,
         write_verification_workbook,
     )
+    from assess.verify.compare import verify
+    from assess.verify.plan_file import load_plan
 
     before = _read(args.before, "BEFORE")
     after = _read(args.after, "AFTER")

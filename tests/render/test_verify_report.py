@@ -1,4 +1,4 @@
-"""``assess.verify.render``: the JSON document, the Verification sheet, the terminal."""
+"""``assess.render.verify_report``: the verification JSON, Verification sheet and terminal."""
 
 from __future__ import annotations
 
@@ -10,6 +10,15 @@ import openpyxl
 import pytest
 from rich.console import Console
 
+from assess.render.verify_report import (
+    RESULT_COLOURS,
+    VERIFY_COLUMNS,
+    render_verification,
+    verification_rows,
+    verification_to_dict,
+    write_verification_json,
+    write_verification_workbook,
+)
 from assess.verify.compare import (
     DIFFERS,
     MATCH,
@@ -20,18 +29,10 @@ from assess.verify.compare import (
     Verification,
     VmResult,
 )
-from assess.verify.render import (
-    RESULT_COLOURS,
-    VERIFY_COLUMNS,
-    render_verification,
-    verification_rows,
-    verification_to_dict,
-    write_verification_json,
-    write_verification_workbook,
-)
 
 FORMULA_NAME = '=HYPERLINK("http://x","y")'
 ESCAPE_NAME = "WEB\x1b[31m02"
+RICH_MARKUP = "<r><t>injected</t></r>"
 
 
 @pytest.fixture()
@@ -67,6 +68,7 @@ def result() -> Verification:
                     Difference(
                         "notes", "notes", "ok", "-cmd|' /C calc'!A0", False, "notes changed"
                     ),
+                    Difference("nics[x].name", "network", RICH_MARKUP, "a", False, "renamed"),
                 ],
                 not_compared=[
                     NotCompared("nics[00155D000101].vlan_id", "network", "no data in AFTER")
@@ -110,7 +112,7 @@ def test_json_document(result: Verification, tmp_path: Path) -> None:
         "differs": 1,
         "match": 1,
         "not-converted": 1,
-        "unexpected_differences": 3,
+        "unexpected_differences": 4,
         "incomplete": 1,
         "skipped": 1,
         "outcome": "unexpected",
@@ -140,7 +142,7 @@ def test_workbook_sheet(result: Verification, tmp_path: Path) -> None:
     sheet = workbook["Verification"]
     rows = list(sheet.iter_rows())
     assert [c.value for c in rows[0]] == list(VERIFY_COLUMNS)
-    assert len(rows) - 1 == len(verification_rows(result)) == 1 + 4 + 1 + 1
+    assert len(rows) - 1 == len(verification_rows(result)) == 1 + 5 + 1 + 1
     column = {name: i for i, name in enumerate(VERIFY_COLUMNS)}
 
     cells = [c for row in rows for c in row]
@@ -151,6 +153,9 @@ def test_workbook_sheet(result: Verification, tmp_path: Path) -> None:
     assert named.data_type == "s" and named.quotePrefix
     notes = next(r for r in rows[1:] if r[column["field"]].value == "notes")
     assert notes[column["after"]].value.startswith("-cmd") and notes[column["after"]].quotePrefix
+
+    renamed = next(r for r in rows[1:] if r[column["field"]].value == "nics[x].name")
+    assert renamed[column["before"]].value == RICH_MARKUP  # escaped, not sheet XML
 
     memory = next(r for r in rows[1:] if r[column["field"]].value == "memory_startup_bytes")
     assert memory[column["before"]].value == 4 * 1024**3  # a number, not text

@@ -35,7 +35,7 @@ from assess import __version__
 from assess.atomic import atomic_path
 from assess.render.styles import VERDICT_COLOURS, Colour
 from assess.render.text_safety import excel_text, looks_like_formula, terminal_text
-from assess.render.xlsx.formats import Formats, estimate_width, sample_values
+from assess.render.xlsx.formats import Formats, estimate_width, open_workbook, sample_values
 from assess.verify.compare import (
     DIFFERS,
     MATCH,
@@ -79,12 +79,6 @@ RESULT_COLOURS: dict[str, Colour] = {
     UNEXPECTED: VERDICT_COLOURS["blocked"],
     EXPECTED: VERDICT_COLOURS["ready"],
     NOT_COMPARED: VERDICT_COLOURS["needs-data"],
-}
-_WORKBOOK_OPTIONS: dict[str, Any] = {
-    "strings_to_formulas": False,
-    "strings_to_urls": False,
-    "strings_to_numbers": False,
-    "constant_memory": True,
 }
 _FIXED_WIDTHS = {"reason": 60, "before": 40, "after": 40, "vm_id": 38, "new_vm_id": 38}
 DEFAULT_LIMIT = 50
@@ -432,7 +426,7 @@ def write_verification_workbook(result: Verification, path: str | os.PathLike[st
         atomic_path(target, suffix=".xlsx") as tmp,
         tempfile.TemporaryDirectory(prefix="gen2-verify-", ignore_cleanup_errors=True) as work,
     ):
-        workbook = Workbook(str(tmp), {**_WORKBOOK_OPTIONS, "tmpdir": work})
+        workbook = open_workbook(str(tmp), work)
         try:
             workbook.set_properties({"title": "Generation 2 conversion: verification"})
             write_verification_sheet(workbook, rows)
