@@ -16,7 +16,7 @@ import pytest
 from assess.model.inventory import Inventory
 from assess.sources import collector_records
 from assess.verify.compare import DIFFERS, MATCH, MISSING, NOT_CONVERTED, Verification, verify
-from assess.verify.fields import PlannedTarget, file_stem, guest_family, mac_key
+from assess.verify.fields import VM_FIELDS, PlannedTarget, file_stem, guest_family, mac_key
 from assess.verify.plan_file import PlannedVm
 from tests.verify_support import BEFORE, Record, after_records, load_records
 
@@ -168,11 +168,15 @@ def test_collector_notes_cleared_are_a_difference(before: Inventory) -> None:
 
 def test_a_value_missing_on_one_side_is_not_compared(before: Inventory) -> None:
     after = _inventory(after_records(load_records()))
-    _set(after, "vms", "WEB01", "processor_count", None)
+    processor = [spec.column for spec in VM_FIELDS if spec.group == "processor"]
+    for column in processor:
+        _set(after, "vms", "WEB01", column, None)
     vm = _result(verify(before, after), "WEB01")
     assert {g.field: g.reason for g in vm.not_compared}["processor_count"] == "no data in AFTER"
-    # The only processor field with data: the group is entirely unknown, and said so.
+    # No processor field with data: the group is entirely unknown, and said so.
     assert "processor" in vm.unknown_groups
+    assert vm.status == MATCH  # nothing unexpected, but the run is partial
+    assert verify(before, after).outcome == "partial"
 
 
 def test_without_vm_ids_the_rollback_check_is_not_compared(before: Inventory) -> None:
@@ -354,5 +358,9 @@ def test_vlan_id_of_an_untagged_adapter_is_not_a_gap(before: Inventory) -> None:
     gaps = {g.field for g in vm.not_compared}
     assert not {f for f in gaps if ".vlan_" in f}
     # With the mode unknown the VLAN id is a gap, never "equal".
-    vm = _result(verify(before, _inventory(after_records(load_records()))), "WEB01")
+    for inventory in (before, after):
+        _set(inventory, "nics", "WEB01", "vlan_mode", None)
+    _set(before, "nics", "WEB01", "vlan_id", 10)
+    _set(after, "nics", "WEB01", "vlan_id", None)
+    vm = _result(verify(before, after), "WEB01")
     assert "nics[00155D000101].vlan_id" in {g.field for g in vm.not_compared}
