@@ -117,7 +117,7 @@ def build_parser() -> argparse.ArgumentParser:
     diff.add_argument("--xlsx", metavar="F")
     diff.add_argument("--json", metavar="F")
     diff.add_argument("--quiet", "-q", action="store_true")
-    verify = commands.add_parser(
+    verify_cmd = commands.add_parser(
         "verify",
         help="check converted VMs against the inventory taken before the conversion",
         description="Compare the inventory taken before a change window (BEFORE) with the "
@@ -126,13 +126,15 @@ def build_parser() -> argparse.ArgumentParser:
         "exist, switched off. Exit 0 all match, 1 an unexpected difference, 2 input error, "
         "3 partial inputs.",
     )
-    verify.add_argument("before", metavar="BEFORE", help="inventory file or folder")
-    verify.add_argument("after", metavar="AFTER", help="inventory file or folder")
-    verify.add_argument("--plan", metavar="F", help="plan.json from assess plan (or its folder)")
-    verify.add_argument("--xlsx", metavar="F", help="write the Verification sheet to F")
-    verify.add_argument("--json", metavar="F", help="write the result as JSON to F")
-    verify.add_argument("--all", action="store_true", help="show every VM and difference")
-    verify.add_argument("--quiet", "-q", action="store_true")
+    verify_cmd.add_argument("before", metavar="BEFORE", help="inventory file or folder")
+    verify_cmd.add_argument("after", metavar="AFTER", help="inventory file or folder")
+    verify_cmd.add_argument(
+        "--plan", metavar="F", help="plan.json from assess plan (or its folder)"
+    )
+    verify_cmd.add_argument("--xlsx", metavar="F", help="write the Verification sheet to F")
+    verify_cmd.add_argument("--json", metavar="F", help="write the result as JSON to F")
+    verify_cmd.add_argument("--all", action="store_true", help="show every VM and difference")
+    verify_cmd.add_argument("--quiet", "-q", action="store_true")
     return parser
 
 

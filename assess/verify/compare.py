@@ -42,6 +42,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 import pandas as pd
@@ -66,9 +67,24 @@ from assess.verify.fields import (
 )
 from assess.verify.plan_file import PlannedVm
 
-MATCH, DIFFERS, MISSING, NOT_CONVERTED = "match", "differs", "missing", "not-converted"
+
+class VmStatus(StrEnum):
+    """What verification says of one VM (the ``status`` of the report)."""
+
+    MATCH = "match"
+    DIFFERS = "differs"
+    MISSING = "missing"
+    NOT_CONVERTED = "not-converted"
+
+
+MATCH, DIFFERS, MISSING, NOT_CONVERTED = (
+    VmStatus.MATCH,
+    VmStatus.DIFFERS,
+    VmStatus.MISSING,
+    VmStatus.NOT_CONVERTED,
+)
 #: Report order: worst news first.
-STATUSES: tuple[str, ...] = (MISSING, DIFFERS, MATCH, NOT_CONVERTED)
+STATUSES: tuple[VmStatus, ...] = (MISSING, DIFFERS, MATCH, NOT_CONVERTED)
 NO_DATA = "no data"
 
 Row = Mapping[str, Any]
@@ -96,7 +112,7 @@ class VmResult:
     name: str
     host: str | None
     vm_id: str | None
-    status: str
+    status: VmStatus
     new_name: str | None = None
     new_host: str | None = None
     new_vm_id: str | None = None
@@ -127,7 +143,7 @@ class Verification:
     plan_path: str | None = None
 
     def counts(self) -> dict[str, int]:
-        counts = dict.fromkeys(STATUSES, 0)
+        counts: dict[str, int] = dict.fromkeys(STATUSES, 0)
         for vm in self.vms:
             counts[vm.status] += 1
         return counts
@@ -226,12 +242,12 @@ def verify(
     else:
         planned_keys: set[str] = set()
         for planned in plan:
-            vm = _find_planned(planned, old)
-            if vm is None:
+            in_before = _find_planned(planned, old)
+            if in_before is None:
                 results.append(_not_in_before(planned))
                 continue
-            planned_keys.add(vm["vm_key"])
-            results.append(_verify_vm(vm, old, new, planned))
+            planned_keys.add(in_before["vm_key"])
+            results.append(_verify_vm(in_before, old, new, planned))
         skipped = sum(1 for vm in old.vms if vm["vm_key"] not in planned_keys)
         waiting = [
             r.name
@@ -465,8 +481,8 @@ def _compare(spec: FieldSpec, ctx: Context, name: str, found: _Collector) -> Non
         else:
             found.differ(name, spec.group, before, after, True, "more than before: nothing lost")
         return
-    why = spec.expected(before, after, ctx) if spec.expected else None
-    found.differ(name, spec.group, before, after, why is not None, why or spec.why)
+    reason = spec.expected(before, after, ctx) if spec.expected else None
+    found.differ(name, spec.group, before, after, reason is not None, reason or spec.why)
 
 
 def _check_rollback(
@@ -756,14 +772,14 @@ def _compare_devices(vm: Row, new_vm: Row, old: Side, new: Side, found: _Collect
                     )
             else:
                 dropped += 1
-        now = len(new.rows("dvd_drives", new_vm))
+        drives_now = len(new.rows("dvd_drives", new_vm))
         before_count = len(old.rows("dvd_drives", vm))
-        if dropped and now < before_count:
+        if dropped and drives_now < before_count:
             found.differ(
                 "dvd_drives",
                 group,
                 before_count,
-                now,
+                drives_now,
                 True,
                 "empty or physical DVD drive not carried over",
             )

@@ -290,12 +290,12 @@ def _template(after: Any, ctx: Context) -> tuple[bool, str]:
             return True, f"Secure Boot template {after}, as planned"
         return False, f"Secure Boot template {after}; the plan says {wanted}"
     family = guest_family(ctx.vm_before)
-    wanted = {"windows": WINDOWS_TEMPLATE, "linux": UEFI_CA_TEMPLATE}.get(family or "")
-    if wanted is None:
+    needed = {"windows": WINDOWS_TEMPLATE, "linux": UEFI_CA_TEMPLATE}.get(family or "")
+    if needed is None:
         return True, f"Secure Boot template {after} (guest OS unknown: not checked)"
-    if folded(after) == folded(wanted):
+    if folded(after) == folded(needed):
         return True, f"Secure Boot template {after} for a {family} guest"
-    return False, f"Secure Boot template {after}; a {family} guest needs {wanted}"
+    return False, f"Secure Boot template {after}; a {family} guest needs {needed}"
 
 
 def _vtpm(after: Any, ctx: Context) -> tuple[bool, str]:

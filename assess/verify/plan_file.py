@@ -85,7 +85,11 @@ def _planned_vm(source: Path, index: int, entry: Any) -> PlannedVm:
     name = entry.get("name")
     if not isinstance(name, str) or not name.strip():
         raise InputError(source, f"{where}.name: a VM name is required")
-    holders = [entry.get(key) for key in ("target", "firmware") if isinstance(entry.get(key), dict)]
+    holders: list[dict[str, Any]] = []
+    for key in ("target", "firmware"):
+        nested = entry.get(key)
+        if isinstance(nested, dict):
+            holders.append(nested)
     holders.append(entry)
 
     def pick(*keys: str) -> Any:
