@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 import json
+import shutil
+import subprocess
 from pathlib import Path
 
 import openpyxl
@@ -191,3 +193,27 @@ def test_terminal(result: Verification) -> None:
 def test_terminal_when_nothing_was_converted() -> None:
     text = _render(Verification(vms=[VmResult("A", "HV", "x", NOT_CONVERTED)]))
     assert "No VM was converted." in text
+
+
+@pytest.mark.slow
+def test_libreoffice_shows_the_literal_text(result: Verification, tmp_path: Path) -> None:
+    soffice = shutil.which("soffice") or shutil.which("libreoffice")
+    if soffice is None:
+        pytest.skip("LibreOffice (soffice) is not installed")
+    source = write_verification_workbook(result, tmp_path / "verify.xlsx")
+    out = tmp_path / "csv"
+    command = [
+        soffice,
+        f"-env:UserInstallation={(tmp_path / 'lo-profile').as_uri()}",
+        "--headless",
+        "--convert-to",
+        "csv:Text - txt - csv (StarCalc):44,34,UTF8,1,,0,false,true,false,false,false,-1",
+        str(source),
+        "--outdir",
+        str(out),
+    ]
+    subprocess.run(command, check=True, capture_output=True, timeout=240)
+    text = (out / "verify-Verification.csv").read_text(encoding="utf-8")
+    assert '"=HYPERLINK(""http://x"",""y"")"' in text
+    assert "-cmd|' /C calc'!A0" in text
+    assert RICH_MARKUP in text
