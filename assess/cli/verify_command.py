@@ -46,7 +46,8 @@ def run_verify(args: argparse.Namespace) -> int:
     for result in (*before, *after):
         for warning in result.warnings:
             errors.print(f"warning: {warning}", markup=False, highlight=False, soft_wrap=True)
-    partial = [r.path for r in (*before, *after) if r.truncated]
+    # An input cut short (a collector file without its end record, a host that failed).
+    partial = [r.path for r in (*before, *after) if summarize_input(r).status != "ok"]
     verification = verify(
         Inventory.concat(r.inventory for r in before),
         Inventory.concat(r.inventory for r in after),

@@ -264,7 +264,7 @@ def verify(
             notes.append(f"{skipped:,} VM(s) of BEFORE are not in the plan: not verified")
     if partial_inputs:
         notes.append(
-            "input cut short (no end record): "
+            "input incomplete (cut short, or a host that failed): "
             + ", ".join(partial_inputs)
             + "; a VM in the part not read shows as missing"
         )
