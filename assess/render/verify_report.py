@@ -8,8 +8,8 @@ JSON (``"schema": "gen2-assess/verify"``, ``"schema_version": 1``): ``generated_
 ``before``, ``after``, ``expected``, ``reason``), ``not_compared[]`` (``field``, ``group``,
 ``reason``) and ``unknown_groups`` (essential groups with no data at all).
 
-Workbook, sheet ``Verification``: one row per difference and per field not compared, and one
-row for a VM with neither; columns ``VERIFY_COLUMNS``; ``result`` is ``unexpected``,
+Workbook, sheet ``Verification``: one row per difference, one per reason fields were not
+compared (the fields listed), and one row for a VM with neither; columns ``VERIFY_COLUMNS``; ``result`` is ``unexpected``,
 ``expected``, ``not compared`` or blank. Text is always written as text (quote-prefixed when
 it starts like a formula): a VM named ``=HYPERLINK(...)`` stays a name.
 """
@@ -350,9 +350,19 @@ def verification_rows(result: Verification) -> list[Row]:
             }
             for d in [*vm.unexpected, *vm.expected]
         ]
+        # Fields not compared: one row per reason, the fields listed (a VM read by an older
+        # collector has dozens; one row each would bury the differences).
+        by_reason: dict[str, list[NotCompared]] = {}
+        for gap in vm.not_compared:
+            by_reason.setdefault(gap.reason, []).append(gap)
         items += [
-            {"group": g.group, "field": g.field, "result": NOT_COMPARED, "reason": g.reason}
-            for g in vm.not_compared
+            {
+                "group": ", ".join(dict.fromkeys(g.group for g in gaps)),
+                "field": _gap_list(gaps),
+                "result": NOT_COMPARED,
+                "reason": reason,
+            }
+            for reason, gaps in by_reason.items()
         ]
         if not items:
             reason = {

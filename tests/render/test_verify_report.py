@@ -217,3 +217,25 @@ def test_libreoffice_shows_the_literal_text(result: Verification, tmp_path: Path
     assert '"=HYPERLINK(""http://x"",""y"")"' in text
     assert "-cmd|' /C calc'!A0" in text
     assert RICH_MARKUP in text
+
+
+def test_fields_not_compared_are_one_row_per_reason() -> None:
+    vm = VmResult(
+        "A",
+        "HV",
+        "x",
+        MATCH,
+        not_compared=[
+            NotCompared("notes", "notes", "no data in AFTER"),
+            NotCompared("nics[M].vlan_id", "network", "no data in AFTER"),
+            NotCompared("nics[M].vlan_mode", "network", "no data in AFTER"),
+            NotCompared("processor_limit", "processor", "no data in BEFORE and AFTER"),
+        ],
+    )
+    rows = verification_rows(Verification(vms=[vm]))
+    column = {name: i for i, name in enumerate(VERIFY_COLUMNS)}
+    assert [(r[column["field"]], r[column["reason"]]) for r in rows] == [
+        ("notes; nics[M]: vlan_id, vlan_mode", "no data in AFTER"),
+        ("processor_limit", "no data in BEFORE and AFTER"),
+    ]
+    assert rows[0][column["group"]] == "notes, network"
