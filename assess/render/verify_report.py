@@ -9,8 +9,8 @@ JSON (``"schema": "gen2-assess/verify"``, ``"schema_version": 1``): ``generated_
 ``reason``) and ``unknown_groups`` (essential groups with no data at all).
 
 Workbook, sheet ``Verification``: one row per difference, one per reason fields were not
-compared (the fields listed), and one row for a VM with neither; columns ``VERIFY_COLUMNS``; ``result`` is ``unexpected``,
-``expected``, ``not compared`` or blank. Text is always written as text (quote-prefixed when
+compared (the fields listed), and one row for a VM with neither; columns ``VERIFY_COLUMNS``;
+``result`` is ``unexpected``, ``expected``, ``not compared`` or blank. Text is always written as text (quote-prefixed when
 it starts like a formula): a VM named ``=HYPERLINK(...)`` stays a name.
 """
 
