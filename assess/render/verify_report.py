@@ -10,8 +10,9 @@ JSON (``"schema": "gen2-assess/verify"``, ``"schema_version": 1``): ``generated_
 
 Workbook, sheet ``Verification``: one row per difference, one per reason fields were not
 compared (the fields listed), and one row for a VM with neither; columns ``VERIFY_COLUMNS``;
-``result`` is ``unexpected``, ``expected``, ``not compared`` or blank. Text is always written as text (quote-prefixed when
-it starts like a formula): a VM named ``=HYPERLINK(...)`` stays a name.
+``result`` is ``unexpected``, ``expected``, ``not compared`` or blank. Text is always
+written as text (quote-prefixed when it starts like a formula): a VM named
+``=HYPERLINK(...)`` stays a name.
 """
 
 from __future__ import annotations
