@@ -209,7 +209,8 @@ def _legacy_replaced(before: Any, after: Any, ctx: Context) -> str | None:
     if before is True and after is False:
         if ctx.matched_by == "MAC":
             return "legacy adapter replaced by a synthetic one with the same MAC"
-        return None  # replaced, but the MAC was not kept: the MAC difference says so
+        # The MAC was not kept: the MAC difference says so; the replacement itself is right.
+        return "legacy adapter replaced by a synthetic one"
     return None
 
 
