@@ -7,6 +7,7 @@ reader fills them.
 
 from __future__ import annotations
 
+import functools
 import json
 from typing import Any
 
@@ -30,9 +31,29 @@ def _inventory(records: list[Record]) -> Inventory:
     ).inventory
 
 
+@functools.cache
+def _parsed_before() -> Inventory:
+    return collector_records.load(str(BEFORE)).inventory
+
+
+@functools.cache
+def _parsed_after() -> Inventory:
+    return _inventory(after_records(load_records()))
+
+
+def _copy(inventory: Inventory) -> Inventory:
+    """A copy whose tables can be replaced (``_set`` replaces, never edits, a table)."""
+    return Inventory(dict(inventory.tables))
+
+
 @pytest.fixture()
 def before() -> Inventory:
-    return collector_records.load(str(BEFORE)).inventory
+    return _copy(_parsed_before())
+
+
+def _converted() -> Inventory:
+    """AFTER for the default conversion (WEB01 and APP01), parsed once."""
+    return _copy(_parsed_after())
 
 
 def _set(inventory: Inventory, table: str, vm_name: str, column: str, value: Any) -> None:
@@ -87,7 +108,7 @@ REBUILD_CASES = [
 def test_rebuild_settings_must_be_carried_over(
     before: Inventory, table: str, column: str, old: Any, new: Any, reason: str
 ) -> None:
-    after = _inventory(after_records(load_records()))
+    after = _converted()
     _set(before, table, "WEB01", column, old)
     _set(after, table, "WEB01", column, old)
     same = _result(verify(before, after), "WEB01")
@@ -105,7 +126,7 @@ def test_rebuild_settings_must_be_carried_over(
 
 
 def test_dynamic_memory_settings_compared_only_when_dynamic(before: Inventory) -> None:
-    after = _inventory(after_records(load_records()))
+    after = _converted()
     for name in ("WEB01", "APP01"):  # WEB01 static, APP01 dynamic memory
         _set(before, "vms", name, "memory_maximum_bytes", 16 * GiB)
         _set(after, "vms", name, "memory_maximum_bytes", 8 * GiB)
@@ -115,7 +136,7 @@ def test_dynamic_memory_settings_compared_only_when_dynamic(before: Inventory) -
 
 
 def test_dynamic_mac_made_static_is_expected(before: Inventory) -> None:
-    after = _inventory(after_records(load_records()))
+    after = _converted()
     _set(before, "nics", "WEB01", "mac_static", False)
     _set(after, "nics", "WEB01", "mac_static", True)
     vm = _result(verify(before, after), "WEB01")
@@ -124,7 +145,7 @@ def test_dynamic_mac_made_static_is_expected(before: Inventory) -> None:
 
 
 def test_rollback_vm_that_starts_with_the_host(before: Inventory) -> None:
-    after = _inventory(after_records(load_records()))
+    after = _converted()
     _set(after, "vms", "WEB01-gen1", "automatic_start_action", "StartIfRunning")
     _set(after, "vms", "WEB01", "automatic_start_action", None)
     vm = _result(verify(before, after), "WEB01")
@@ -132,7 +153,7 @@ def test_rollback_vm_that_starts_with_the_host(before: Inventory) -> None:
 
 
 def test_replica_off_after_the_window_is_expected(before: Inventory) -> None:
-    after = _inventory(after_records(load_records()))
+    after = _converted()
     _set(before, "vms", "WEB01", "replication_state", "Replicating")
     vm = _result(verify(before, after), "WEB01")
     assert vm.status == MATCH
@@ -144,7 +165,7 @@ def test_replica_off_after_the_window_is_expected(before: Inventory) -> None:
 
 def test_columns_an_inventory_does_not_have_are_not_compared(before: Inventory) -> None:
     """Records of an older collector: the rebuild columns are absent, never 'equal'."""
-    after = _inventory(after_records(load_records()))
+    after = _converted()
     for inventory in (before, after):
         vms = inventory.tables["vms"]
         inventory.tables["vms"] = vms.drop(columns=["data_exchange_enabled"])
@@ -167,7 +188,7 @@ def test_collector_notes_cleared_are_a_difference(before: Inventory) -> None:
 
 
 def test_a_value_missing_on_one_side_is_not_compared(before: Inventory) -> None:
-    after = _inventory(after_records(load_records()))
+    after = _converted()
     processor = [spec.column for spec in VM_FIELDS if spec.group == "processor"]
     for column in processor:
         _set(after, "vms", "WEB01", column, None)
@@ -180,7 +201,7 @@ def test_a_value_missing_on_one_side_is_not_compared(before: Inventory) -> None:
 
 
 def test_without_vm_ids_the_rollback_check_is_not_compared(before: Inventory) -> None:
-    after = _inventory(after_records(load_records()))
+    after = _converted()
     before.tables["vms"] = before.tables["vms"].assign(vm_id_synthetic=True)
     vm = _result(verify(before, after), "WEB01")
     assert "rollback" in vm.unknown_groups
@@ -241,7 +262,7 @@ def test_adapters_paired_by_mac_whatever_their_order(before: Inventory) -> None:
 
 
 def test_disks_paired_by_file_name_across_vhd_to_vhdx(before: Inventory) -> None:
-    vm = _result(verify(before, _inventory(after_records(load_records()))), "APP01")
+    vm = _result(verify(before, _converted()), "APP01")
     fields = {d.field: d for d in vm.differences}
     assert fields["disks[APP01.vhd].path"].expected
     assert fields["disks[APP01.vhd].path"].after.endswith("APP01.vhdx")
@@ -316,7 +337,7 @@ def test_guest_family(os_name: Any, family: Any) -> None:
 
 
 def test_without_vm_ids_the_plan_kept_name_finds_the_rollback_vm(before: Inventory) -> None:
-    after = _inventory(after_records(load_records()))
+    after = _converted()
     before.tables["vms"] = before.tables["vms"].assign(vm_id_synthetic=True)
     planned = PlannedVm(
         vm_id=None,
@@ -338,7 +359,7 @@ def test_without_vm_ids_the_plan_kept_name_finds_the_rollback_vm(before: Invento
 
 
 def test_trunk_vlans(before: Inventory) -> None:
-    after = _inventory(after_records(load_records()))
+    after = _converted()
     for inventory in (before, after):
         _set(inventory, "nics", "WEB01", "vlan_mode", "Trunk")
         _set(inventory, "nics", "WEB01", "vlan_native", 10)
@@ -351,7 +372,7 @@ def test_trunk_vlans(before: Inventory) -> None:
 
 
 def test_vlan_id_of_an_untagged_adapter_is_not_a_gap(before: Inventory) -> None:
-    after = _inventory(after_records(load_records()))
+    after = _converted()
     for inventory in (before, after):
         _set(inventory, "nics", "WEB01", "vlan_mode", "Untagged")
     vm = _result(verify(before, after), "WEB01")
