@@ -126,6 +126,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         catalog,
         scope=policy.scope_inventory,
         waive=policy.waive,
+        keep=policy.keep,
+        targets=policy.targets,
         messages=policy.messages,
     )
     del results  # the inventories: only the assessment is needed from here on

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from assess.assessment import Assessment, InputSummary
 from assess.diagnostics import RowWarning
-from assess.engine import WaiverHook, assess
+from assess.engine import KeepHook, WaiverHook, assess
 from assess.facts import derive_facts
 from assess.inventory import Inventory
 from assess.rulebook import Catalog
@@ -43,6 +43,8 @@ def assess_sources(
     extra_inputs: Sequence[InputSummary] = (),
     scope: Callable[[Inventory], Inventory] | None = None,
     waive: WaiverHook | None = None,
+    keep: KeepHook | None = None,
+    targets: Sequence[str] = (),
     messages: Sequence[str] = (),
     matrix_folder: Path | None = None,
     summarize: bool = True,
@@ -56,7 +58,15 @@ def assess_sources(
     facts = derive_facts(inventory, SupportMatrix.load(matrix_folder))
     inputs = [summarize_input(result) for result in results] if summarize else []
     inputs += list(extra_inputs)
-    assessment = assess(facts, catalog, inputs=inputs, waive=waive, messages=messages)
+    assessment = assess(
+        facts,
+        catalog,
+        inputs=inputs,
+        waive=waive,
+        keep=keep,
+        targets=targets,
+        messages=messages,
+    )
     warnings = [w for result in results for w in result.warnings]
     partial = any(r.truncated for r in results) or any(i.status != "ok" for i in extra_inputs)
     return RunResult(assessment=assessment, warnings=warnings, partial=partial)

@@ -39,6 +39,7 @@ from assess.catalog_files import builtin_rules_dir
 from assess.diagnostics import InputError
 from assess.expressions import Condition, ExpressionError, compile_condition
 from assess.facts import FACT_BY_NAME
+from assess.reasons import REASONS_FILE, Reason, load_reasons
 from assess.support_matrix import MATRIX_FILE
 
 PATHS_FILE = "conversion-paths.toml"
@@ -102,6 +103,7 @@ class Catalog:
     rules: tuple[Rule, ...]
     paths: dict[str, ConversionPath]
     folders: tuple[Path, ...]
+    reasons: tuple[Reason, ...] = ()
 
     def get(self, rule_id: str) -> Rule | None:
         wanted = rule_id.strip().upper()
@@ -120,7 +122,7 @@ def load_catalog(extra_folders: tuple[Path, ...] | list[Path] = ()) -> Catalog:
         if not folder.is_dir():
             raise InputError(folder, "rules folder not found")
         for file in sorted(folder.glob("*.toml")):
-            if file.name == MATRIX_FILE:
+            if file.name in (MATRIX_FILE, REASONS_FILE):
                 continue
             data = _read_toml(file)
             if file.name == PATHS_FILE:
@@ -135,7 +137,12 @@ def load_catalog(extra_folders: tuple[Path, ...] | list[Path] = ()) -> Catalog:
     if missing:
         raise InputError(folders[0] / PATHS_FILE, f"no effort for paths {sorted(missing)}")
     _check_aliases(rules)
-    return Catalog(tuple(sorted(rules.values(), key=_rule_order)), paths, tuple(folders))
+    return Catalog(
+        tuple(sorted(rules.values(), key=_rule_order)),
+        paths,
+        tuple(folders),
+        load_reasons(folders),
+    )
 
 
 def _add_rule(rules: dict[str, Rule], rule: Rule) -> None:

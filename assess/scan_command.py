@@ -191,6 +191,8 @@ def run_scan(args: argparse.Namespace) -> int:
         catalog,
         scope=policy.scope_inventory,
         waive=policy.waive,
+        keep=policy.keep,
+        targets=policy.targets,
         messages=policy.messages,
         summarize=False,
         extra_inputs=summaries,

@@ -93,7 +93,10 @@ def test_text_comparisons_ignore_case_like_contains(text: str, expected: list[ob
 def test_text_comparison_between_two_facts_ignores_case() -> None:
     types = {"a": "string", "b": "string"}
     data = pd.DataFrame(
-        {"a": pd.array(["Off", "x", None], dtype="string"), "b": pd.array(["OFF", "y", "z"], dtype="string")}
+        {
+            "a": pd.array(["Off", "x", None], dtype="string"),
+            "b": pd.array(["OFF", "y", "z"], dtype="string"),
+        }
     )
     result = compile_condition("a == b", types).evaluate(data)
     assert [None if pd.isna(v) else bool(v) for v in result] == [True, False, None]

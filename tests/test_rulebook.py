@@ -36,7 +36,9 @@ def test_custom_rule_is_added(tmp_path: Path) -> None:
 
 def test_custom_rule_reusing_a_core_id_is_an_error(tmp_path: Path) -> None:
     text = GOOD.replace("CUST001", "VM004")
-    with pytest.raises(InputError, match=r'rule VM004: id already used by vm.toml; say replaces = "VM004"'):
+    with pytest.raises(
+        InputError, match=r'rule VM004: id already used by vm.toml; say replaces = "VM004"'
+    ):
         load_catalog([write(tmp_path / "r", text)])
 
 
