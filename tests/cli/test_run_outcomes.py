@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from assess.cli.main import main
 from tests.cli.test_cli import TEMPLATE_HEADER
 
-ROW = "HV01,,APP01,,1,9.0,Running,Windows Server 2019,10.0.17763,x64,IDE,C:\\a.vhdx,VHDX,Fixed,MBR,0,no,no,0,None,0,no,0,0,"
+ROW = (
+    "HV01,,APP01,,1,9.0,Running,Windows Server 2019,10.0.17763,x64,IDE,C:\\a.vhdx,VHDX,Fixed,"
+    "MBR,0,no,no,0,None,0,no,0,0,"
+)
 
 
 def run(*args: object) -> int:
@@ -39,8 +43,6 @@ def test_stray_file_in_a_folder_is_skipped_with_exit_3(tmp_path: Path, capsys) -
     assert run("run", folder, "--json", out) == 3
     err = capsys.readouterr().err
     assert "budget.csv: skipped, not an inventory: " in err
-    import json
-
     inputs = json.loads(out.read_text(encoding="utf-8"))["inputs"]
     skipped = next(i for i in inputs if i["path"].endswith("budget.csv"))
     assert skipped["status"] == "skipped" and skipped["detail"].startswith("skipped: ")

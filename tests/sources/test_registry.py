@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import shutil
-
-import openpyxl
 from pathlib import Path
 
+import openpyxl
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
