@@ -225,11 +225,30 @@ def test_written_template_has_bom_headers_and_example_rows_that_load(tmp_path) -
     rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
     assert tuple(rows[0]) == template.TEMPLATE_HEADERS
     assert 3 <= len(rows) - 1 <= 4
+    # The example rows are marked, so they are never assessed as real VMs ...
+    result = template.load(str(path))
+    assert len(result.inventory.vms) == 0
+    [warning] = result.warnings
+    assert warning.message.startswith(f"{len(rows) - 1} example row(s) of 'assess template'")
+    assert template.template_text().encode() == data[3:]
+    # ... and once the marker is gone they load without a warning.
+    path.write_text(data.decode("utf-8-sig").replace(template.EXAMPLE_MARKER, "Was:"), "utf-8")
     result = template.load(str(path))
     assert_conforms(result)
     assert result.warnings == []
     assert len(result.inventory.vms) == len(rows) - 1
-    assert template.template_text().encode() == data[3:]
+
+
+def test_columns_the_template_does_not_know_are_named_once(tmp_path) -> None:
+    path = tmp_path / "t.csv"
+    path.write_text("VMName,Host,Owner,Cost Centre\na,h,x,1\nb,h,y,2\n", encoding="utf-8")
+    result = template.load(str(path))
+    [warning] = result.warnings
+    assert warning.line == 1
+    assert (
+        warning.message.startswith("2 column(s) not read")
+        and "Owner, Cost Centre" in warning.message
+    )
 
 
 # --------------------------------------------------------------------------- properties
