@@ -195,9 +195,9 @@ def test_workbook_with_a_title_row_and_numbers_as_numbers() -> None:
     assert vms["LYO-APP02"]["config_version"] == "9.1"
     assert vms["LYO-APP02"]["checkpoint_count"] == 2
     assert vms["LYO-APP04"]["source"].endswith(":8")
+    assert vms["LYO-APP03"]["pxe_boot"] is True  # "ja": German yes
     assert {(w.line, w.column) for w in result.warnings} == {
         (6, "Generation"),
-        (6, "PXE Boot"),
         (6, "Checkpoints"),
     }
 
@@ -367,3 +367,23 @@ def test_random_bytes_give_an_input_error_or_a_conforming_result(tmp_path_factor
     except InputError:
         return
     assert_conforms(result)
+
+
+def test_merged_host_cells_are_filled_down_with_a_warning(tmp_path) -> None:
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["Hyper-V inventory (merged title)", None, None])
+    sheet.merge_cells("A1:C1")
+    sheet.append(["Host", "VMName", "Generation"])
+    for row in (["HV01", "a", 1], [None, "b", 1], [None, "c", 2], ["HV02", "d", 1]):
+        sheet.append(row)
+    sheet.merge_cells("A3:A5")
+    path = tmp_path / "merged.xlsx"
+    book.save(path)
+    result = template.load(str(path))
+    hosts = dict(zip(result.inventory.vms["name"], result.inventory.vms["host"], strict=True))
+    assert hosts == {"a": "HV01", "b": "HV01", "c": "HV01", "d": "HV02"}
+    [warning] = result.warnings
+    assert (warning.line, warning.message) == (3, "merged cells A3:A5 filled down with 'HV01'")
