@@ -11,34 +11,22 @@ from datetime import datetime
 
 import pandas as pd
 
+from assess.model.vocabulary import ConversionPath, Severity, Verdict
+
 SCHEMA_NAME = "gen2-assess/assessment"
 SCHEMA_VERSION = 1
 
 #: Verdicts, worst first. ``stays-gen1``: the client decided the VM stays on Generation 1
 #: (its blockers are waived, or the policy keeps it); it needs no conversion work.
 #: ``already-gen2`` VMs need nothing.
-VERDICTS: tuple[str, ...] = (
-    "blocked",
-    "needs-data",
-    "stays-gen1",
-    "ready-with-fixes",
-    "ready",
-    "already-gen2",
-)
+VERDICTS: tuple[str, ...] = tuple(Verdict)
 #: Verdicts of VMs that are not converted: their effort is 0 and they count in no total.
-NOT_CONVERTED: tuple[str, ...] = ("stays-gen1", "already-gen2")
+NOT_CONVERTED: tuple[str, ...] = (Verdict.STAYS_GEN1, Verdict.ALREADY_GEN2)
 #: ``reasons_to_convert_text`` of a Generation 1 VM that gains nothing the tool can name.
 NO_REASON_FOUND = "No reason found"
 #: Severities, worst first. ``needs-data`` is the severity of findings that say a fact is missing.
-SEVERITIES: tuple[str, ...] = ("blocker", "needs-data", "fix", "warning", "info")
-CONVERSION_PATHS: tuple[str, ...] = (
-    "mbr2gpt",
-    "recapture",
-    "linux-efi",
-    "rebuild",
-    "unknown",
-    "none",
-)
+SEVERITIES: tuple[str, ...] = tuple(Severity)
+CONVERSION_PATHS: tuple[str, ...] = tuple(ConversionPath)
 
 #: Leading columns of ``Assessment.vms``; the facts follow (see ``facts.FACTS``).
 VM_COLUMNS: tuple[str, ...] = (

@@ -18,6 +18,7 @@ from types import ModuleType
 
 from assess.model.diagnostics import InputError, RowWarning
 from assess.model.inventory import Inventory
+from assess.model.vocabulary import InputStatus
 from assess.sources import (
     SourceResult,
     azure_migrate,
@@ -82,7 +83,7 @@ def skipped_result(path: str, reason: str) -> SourceResult:
         kind="unrecognised",
         inventory=Inventory(),
         warnings=[RowWarning(path, None, None, f"skipped, not an inventory: {reason}")],
-        status="skipped",
+        status=InputStatus.SKIPPED,
         detail=f"skipped: {reason}",
     )
 
