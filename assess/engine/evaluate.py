@@ -273,9 +273,8 @@ def _mark_kept(findings: pd.DataFrame, frame: pd.DataFrame, kept: pd.DataFrame) 
     """Open findings of VMs the policy keeps on Generation 1 become waived, with the keep
     entry's reason; ``_kept`` marks them (they still count in ``effort_if_converted``)."""
     findings = findings.copy()
-    reason = kept["reason"].to_numpy(dtype=object, na_value=None)
     positions = _positions(findings, frame)
-    of_kept = np.array([reason[p] is not None for p in positions], dtype=bool)
+    of_kept = kept["reason"].notna().to_numpy(dtype=bool)[positions]
     mark = of_kept & (findings["status"].to_numpy(dtype=object) == "open")
     findings["_kept"] = mark
     if mark.any():

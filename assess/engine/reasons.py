@@ -157,18 +157,15 @@ def reasons_to_convert(
         ids = ids + np.where(applies, reason.id + " ", "")
         texts = texts + np.where(applies, reason.text + " ", "")
         unchecked = unchecked + np.where(aimed & unknown & candidates, reason.id + ", ", "")
-    ids = np.array([text.strip() for text in ids], dtype=object)
-    out_texts = np.empty(size, dtype=object)
-    for row in range(size):
-        if not candidates[row]:
-            ids[row] = None
-            out_texts[row] = None
-        elif texts[row]:
-            out_texts[row] = texts[row].strip()
-        elif unchecked[row]:
-            out_texts[row] = (
-                f"{NO_REASON_FOUND} on the known facts (not checked: {unchecked[row][:-2]})"
-            )
-        else:
-            out_texts[row] = NO_REASON_FOUND
-    return ids, out_texts
+    ids_text = pd.Series(ids, dtype="string").str.strip()
+    found = pd.Series(texts, dtype="string").str.strip()
+    not_checked = pd.Series(unchecked, dtype="string").str.removesuffix(", ")
+    none = (NO_REASON_FOUND + " on the known facts (not checked: " + not_checked + ")").where(
+        not_checked != "", NO_REASON_FOUND
+    )
+    out = found.where(found != "", none)
+    keep = pd.Series(candidates)
+    return (
+        ids_text.where(keep, pd.NA).to_numpy(dtype=object, na_value=None),
+        out.where(keep, pd.NA).to_numpy(dtype=object, na_value=None),
+    )

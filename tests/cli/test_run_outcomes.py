@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from assess.cli.main import main
-from tests.cli.test_cli import TEMPLATE_HEADER
+from tests.cli.test_cli import SAMPLE, TEMPLATE_HEADER
 
 ROW = (
     "HV01,,APP01,,1,9.0,Running,Windows Server 2019,10.0.17763,x64,IDE,C:\\a.vhdx,VHDX,Fixed,"
@@ -55,3 +57,69 @@ def test_stray_file_with_strict_is_exit_2(tmp_path: Path, capsys) -> None:
     (folder / "hosts.csv").write_text(TEMPLATE_HEADER + "\n" + ROW + "\n", encoding="utf-8")
     (folder / "budget.csv").write_text("Year,Amount\n2026,100\n", encoding="utf-8")
     assert run("run", folder, "--no-save", "--strict") == 2
+
+
+ERP_POLICY = """
+[[waiver]]
+vm = "LEGACY-ERP01"
+rule = "OS002"
+reason = "Stays on Gen 1 until the ERP replacement in 2027"
+owner = "cio@corp.example"
+expires = 2099-06-30
+"""
+
+
+@pytest.mark.slow
+def test_the_readme_waiver_makes_the_erp_vm_stay_on_gen1_everywhere(
+    tmp_path: Path, capsys, monkeypatch
+) -> None:
+    import openpyxl
+
+    monkeypatch.setenv("COLUMNS", "200")
+    (tmp_path / "p.toml").write_text(ERP_POLICY, encoding="utf-8")
+    out_json, out_xlsx = tmp_path / "a.json", tmp_path / "a.xlsx"
+    code = run(
+        "run", SAMPLE, "--policy", tmp_path / "p.toml", "--json", out_json, "--xlsx", out_xlsx
+    )
+    assert code == 0
+    terminal = capsys.readouterr().out
+    line = next(line for line in terminal.splitlines() if "LEGACY-ERP01" in line)
+    assert "stays-gen1" in line
+    assert "Stays on Gen 1 until the ERP replacement in 2027" in line
+    assert "cio@corp.example" in line and "until 2099-06-30" in line
+
+    document = json.loads(out_json.read_text(encoding="utf-8"))
+    erp = next(vm for vm in document["vms"] if vm["name"] == "LEGACY-ERP01")
+    assert erp["verdict"] == "stays-gen1" and erp["effort_hours"] == 0.0
+    assert erp["effort_if_converted_hours"] > 16
+    assert erp["stays_gen1_owner"] == "cio@corp.example"
+    assert erp["stays_gen1_expires"] == "2099-06-30"
+    assert document["summary"]["verdicts"]["stays-gen1"] == 1
+    assert document["summary"]["stays_gen1"]["vms"] == 1
+    # Hours of the VMs that can move: the ERP VM's are not among them.
+    assert document["summary"]["effort_hours"] == pytest.approx(
+        sum(vm["effort_hours"] for vm in document["vms"]), abs=0.05
+    )
+    texts = {vm["name"]: vm["reasons_to_convert_text"] for vm in document["vms"]}
+    assert texts["DC01"] == "No reason found"
+    assert texts["BUILD01"].startswith("Windows 10 support ended on 14 Oct 2025")
+    assert texts["WEB02"] is None  # already Generation 2: no question to answer
+
+    sheet = openpyxl.load_workbook(out_xlsx, read_only=True)["VMs"]
+    rows = list(sheet.iter_rows(values_only=True))
+    header = list(rows[0])
+    for column in (
+        "verdict",
+        "effort_hours",
+        "effort_if_converted_hours",
+        "stays_gen1_reason",
+        "stays_gen1_owner",
+        "stays_gen1_expires",
+        "reasons_to_convert",
+        "reasons_to_convert_text",
+    ):
+        assert column in header
+    row = next(dict(zip(header, r, strict=False)) for r in rows[1:] if "LEGACY-ERP01" in r)
+    assert row["verdict"] == "stays-gen1"
+    assert row["stays_gen1_reason"] == "Stays on Gen 1 until the ERP replacement in 2027"
+    assert row["effort_hours"] == 0
