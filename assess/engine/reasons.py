@@ -135,37 +135,45 @@ def reasons_to_convert(
     "No reason found", naming the reasons that could not be checked). Only ``candidates``
     (Generation 1 or unknown generation) get reasons; the others get NA."""
     size = len(frame)
-    ids = np.full(size, "", dtype=object)
-    texts = np.full(size, "", dtype=object)
-    unchecked = np.full(size, "", dtype=object)
+    # One column per reason: applies / could not be checked. VMs share few combinations:
+    # each distinct combination is described once and the texts mapped back.
+    applies = np.zeros((size, len(reasons)), dtype=bool)
+    unknown = np.zeros((size, len(reasons)), dtype=bool)
     notes = frame["notes"].astype("string").fillna("").str.lower()
+    tagged = notes.str.contains("#", regex=False).to_numpy(dtype=bool)
     wanted = {t.lower() for t in targets}
-    for reason in reasons:
+    for column, reason in enumerate(reasons):
         if reason.target is None or reason.target in wanted:
-            aimed = np.ones(size, dtype=bool)
-        else:
+            aimed = candidates
+        elif tagged.any():
             tag = f"#{reason.target}"
-            aimed = notes.str.contains(tag, regex=False).to_numpy(dtype=bool)
+            aimed = candidates & notes.str.contains(tag, regex=False).to_numpy(dtype=bool)
+        else:
+            continue
         if reason.condition is None:
-            holds = np.ones(size, dtype=bool)
-            unknown = np.zeros(size, dtype=bool)
+            applies[:, column] = aimed
         else:
             result = reason.condition.evaluate(frame)
-            holds = result.fillna(False).to_numpy(dtype=bool)
-            unknown = result.isna().to_numpy(dtype=bool)
-        applies = aimed & holds & candidates
-        ids = ids + np.where(applies, reason.id + " ", "")
-        texts = texts + np.where(applies, reason.text + " ", "")
-        unchecked = unchecked + np.where(aimed & unknown & candidates, reason.id + ", ", "")
-    ids_text = pd.Series(ids, dtype="string").str.strip()
-    found = pd.Series(texts, dtype="string").str.strip()
-    not_checked = pd.Series(unchecked, dtype="string").str.removesuffix(", ")
-    none = (NO_REASON_FOUND + " on the known facts (not checked: " + not_checked + ")").where(
-        not_checked != "", NO_REASON_FOUND
-    )
-    out = found.where(found != "", none)
-    keep = pd.Series(candidates)
-    return (
-        ids_text.where(keep, pd.NA).to_numpy(dtype=object, na_value=None),
-        out.where(keep, pd.NA).to_numpy(dtype=object, na_value=None),
-    )
+            applies[:, column] = aimed & result.fillna(False).to_numpy(dtype=bool)
+            unknown[:, column] = aimed & result.isna().to_numpy(dtype=bool)
+    combos, inverse = np.unique(np.hstack([applies, unknown]), axis=0, return_inverse=True)
+    count = len(reasons)
+    id_texts, out_texts = [], []
+    for combo in combos:
+        found = [reason for reason, on in zip(reasons, combo[:count], strict=True) if on]
+        missing = [reason.id for reason, on in zip(reasons, combo[count:], strict=True) if on]
+        id_texts.append(" ".join(reason.id for reason in found))
+        if found:
+            out_texts.append(" ".join(reason.text for reason in found))
+        elif missing:
+            out_texts.append(
+                f"{NO_REASON_FOUND} on the known facts (not checked: {', '.join(missing)})"
+            )
+        else:
+            out_texts.append(NO_REASON_FOUND)
+    inverse = np.asarray(inverse).reshape(-1)
+    ids = np.array(id_texts, dtype=object)[inverse] if size else np.empty(0, dtype=object)
+    texts = np.array(out_texts, dtype=object)[inverse] if size else np.empty(0, dtype=object)
+    ids[~candidates] = None
+    texts[~candidates] = None
+    return ids, texts
