@@ -37,6 +37,7 @@ from pathlib import Path
 from assess.engine.expressions import Condition, ExpressionError, compile_condition
 from assess.engine.reasons import REASONS_FILE, Reason, load_reasons
 from assess.facts.derive import FACT_BY_NAME
+from assess.facts.os_identity import NAMES_FILE
 from assess.facts.support_matrix import MATRIX_FILE
 from assess.model.assessment import CONVERSION_PATHS, SEVERITIES
 from assess.model.catalog_files import builtin_rules_dir
@@ -122,7 +123,7 @@ def load_catalog(extra_folders: tuple[Path, ...] | list[Path] = ()) -> Catalog:
         if not folder.is_dir():
             raise InputError(folder, "rules folder not found")
         for file in sorted(folder.glob("*.toml")):
-            if file.name in (MATRIX_FILE, REASONS_FILE):
+            if file.name in (MATRIX_FILE, NAMES_FILE, REASONS_FILE):
                 continue
             data = _read_toml(file)
             if file.name == PATHS_FILE:
