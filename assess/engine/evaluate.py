@@ -442,6 +442,9 @@ def _data_gap_table(
     keep = keep[(vms["verdict"].to_numpy(dtype=object) != "already-gen2")[rows[keep]]]
     vm_rows, texts = _gaps_per_vm(rows[keep], pairs[keep], list(pair_ids), decisive)
     affects, missing, needed_by, how_to_get = texts
+    # A VM the client keeps on Generation 1 is decided: no gap changes its verdict.
+    decided = vms["verdict"].to_numpy(dtype=object)[vm_rows] == "stays-gen1"
+    affects = np.asarray(affects, dtype=bool) & ~decided
     per_vm = pd.DataFrame(
         {
             "vm_key": pd.Series(vms["vm_key"].to_numpy(dtype=object)[vm_rows]),

@@ -234,7 +234,7 @@ def test_keep_gen1_by_glob_or_tag_keeps_the_whole_vm(tmp_path: Path) -> None:
     assessment = run(
         p,
         vm(name="APP-01"),
-        vm(name="db01", notes="owner finance #KEEP-GEN1", os_arch="x86"),
+        vm(name="db01", notes="owner finance #KEEP-GEN1", os_arch="x86", host_gen2_capable=None),
         vm(name="web01"),
         vm(name="app-gen2", generation=2),
     )
@@ -243,6 +243,8 @@ def test_keep_gen1_by_glob_or_tag_keeps_the_whole_vm(tmp_path: Path) -> None:
     assert rows.loc["db01", "stays_gen1_reason"] == "Retired in 2027"
     assert rows.loc["APP-01", "effort_hours"] == 0.0
     assert rows.loc["APP-01", "effort_if_converted_hours"] == pytest.approx(1.75)
+    gaps = assessment.data_gaps.set_index("vm_name")
+    assert gaps.loc["db01", "affects_verdict"] == "no"  # decided: no gap can change it
     kept = assessment.findings[assessment.findings["vm_name"] == "APP-01"]
     assert set(kept["status"]) == {"waived"}
     assert set(kept["waiver_reason"]) == {"Retired in 2027"}
