@@ -37,11 +37,11 @@ from pathlib import Path
 from assess.engine.expressions import Condition, ExpressionError, compile_condition
 from assess.engine.reasons import REASONS_FILE, Reason, load_reasons
 from assess.facts.derive import FACT_BY_NAME
-from assess.facts.os_identity import NAMES_FILE
 from assess.facts.support_matrix import MATRIX_FILE
 from assess.model.assessment import CONVERSION_PATHS, SEVERITIES
 from assess.model.catalog_files import builtin_rules_dir
 from assess.model.diagnostics import InputError
+from assess.model.os_identity import NAMES_FILE
 
 PATHS_FILE = "conversion-paths.toml"
 _ID = re.compile(r"^[A-Z][A-Z0-9]*[0-9]{3}$")

@@ -17,9 +17,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from assess.facts.os_identity import identify_os
 from assess.facts.support_matrix import SupportMatrix, version_tuple
 from assess.model.inventory import BOOL, FLOAT, INT, STRING, Inventory
+from assess.model.os_identity import identify_os
 
 _GUEST_HOW = (
     "Start the VM with the Data Exchange (KVP) integration service on and collect again, "

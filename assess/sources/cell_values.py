@@ -39,7 +39,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from assess.facts.os_identity import architecture
+from assess.model.os_identity import architecture
 
 Parser = Callable[[Any], Any]
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from assess.facts.os_identity import identify_os
 from assess.model.diagnostics import RowWarning
+from assess.model.os_identity import identify_os
 
 
 def unreadable_os_names(vms: pd.DataFrame, path: str, header: str) -> list[RowWarning]:

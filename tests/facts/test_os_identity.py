@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assess.facts.os_identity import architecture, identify_os
+from assess.model.os_identity import architecture, identify_os
 
 
 @pytest.mark.parametrize(

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from assess.facts.os_identity import identify_os
+from assess.model.os_identity import identify_os
 
 CORPUS = Path(__file__).parent.parent / "fixtures" / "os_identity" / "corpus.toml"
 CASES = tomllib.loads(CORPUS.read_text(encoding="utf-8"))["case"]

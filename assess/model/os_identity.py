@@ -849,9 +849,9 @@ def _unix_release(
             return None, f"{major!r} is a testing release"
         read.problems.append(f"OSMajorVersion {major!r} is not a {entry.display} release")
     # 2. The name ("RHEL 7.9", "CentOS release 6.10 (Final)", "SLES 12 SP5").
-    release, why_not = _release_in(entry, toks, end)
-    if release:
-        return release, ""
+    named, why_not = _release_in(entry, toks, end)
+    if named:
+        return named, ""
     if why_not:
         return None, why_not
     # 3. A typed OSVersion that is a plain release ("22.04"; a kernel release such as
