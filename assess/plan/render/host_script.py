@@ -10,7 +10,7 @@ a runbook holds only its VM's plan and steps.
 from __future__ import annotations
 
 import hashlib
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 
 from assess import __version__
@@ -266,6 +266,12 @@ def repr_empty() -> str:
 # --- body ------------------------------------------------------------------------------------
 
 
+@lru_cache(maxsize=4096)
+def _title(title: str) -> tuple[str, str]:
+    """A step title as a literal and as comment text (most titles recur across VMs)."""
+    return ps_literal(title), comment_text(title, 90)
+
+
 def _body(out: _Lines, plan: VmPlan, guest: str | None) -> None:
     out.add(
         "# --- Run ------------------------------------------------------------------------------",
@@ -274,11 +280,12 @@ def _body(out: _Lines, plan: VmPlan, guest: str | None) -> None:
         "try {",
         "    if (-not $Rollback) {",
     )
+    lines = out.lines
     for number, step in enumerate(plan.steps, 1):
-        title = ps_literal(step.title)
-        out.add(f"        # --- {number}. {comment_text(step.title, 90)}")
-        for line in _step(plan, step.kind, step.ref, str(number), title, guest):
-            out.add("        " + line if line else "")
+        literal, comment = _title(step.title)
+        lines.append(f"        # --- {number}. {comment}")
+        step_lines = _step(plan, step.kind, step.ref, str(number), literal, guest)
+        lines.extend(["        " + line if line else "" for line in step_lines])
     out.add(
         "        Write-Line ''",
         "        Write-Line 'Conversion steps finished. Check the guest, then do the manual steps above.'",
