@@ -56,7 +56,8 @@ def assess_sources(
     facts = derive_facts(inventory, SupportMatrix.load(matrix_folder))
     inputs = [summarize_input(result) for result in results] if summarize else []
     inputs += list(extra_inputs)
-    assessment = assess(facts, catalog, inputs=inputs, waive=waive, messages=messages)
+    notes = [note for result in results for note in result.notes]
+    assessment = assess(facts, catalog, inputs=inputs, waive=waive, messages=[*notes, *messages])
     warnings = [w for result in results for w in result.warnings]
     partial = any(r.truncated for r in results) or any(i.status != "ok" for i in extra_inputs)
     return RunResult(assessment=assessment, warnings=warnings, partial=partial)

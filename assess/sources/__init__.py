@@ -18,8 +18,11 @@ class SourceResult:
     """What one input produced: its tables, what was wrong with some rows, and a summary."""
 
     path: str
-    kind: str  # template | getvm-csv | collector | foreign
+    kind: str  # template | getvm-csv | collector | foreign | rvtools
     inventory: Inventory
     warnings: list[RowWarning] = field(default_factory=list)
     rows_read: int = 0
     truncated: bool = False  # collector output without its end record
+    #: What the reports should say about the input that is not a fault (e.g. VMware
+    #: templates listed apart, not assessed).
+    notes: list[str] = field(default_factory=list)

@@ -17,10 +17,19 @@ from pathlib import Path
 from types import ModuleType
 
 from assess.diagnostics import InputError
-from assess.sources import SourceResult, foreign, getvm_csv, records, tabular, template, textio
+from assess.sources import (
+    SourceResult,
+    foreign,
+    getvm_csv,
+    records,
+    rvtools,
+    tabular,
+    template,
+    textio,
+)
 
 #: Most specific first: a Get-VM export would also pass as a template.
-SOURCES: tuple[ModuleType, ...] = (records, getvm_csv, template, foreign)
+SOURCES: tuple[ModuleType, ...] = (records, rvtools, getvm_csv, template, foreign)
 
 #: Files inside a folder that must be readable inputs.
 DATA_SUFFIXES = frozenset(
@@ -103,7 +112,7 @@ def _why_unrecognised(path: str, head: bytes) -> str:
     if tabular.is_workbook(head):
         heads = tabular.workbook_heads(path)
         if any(sheet.lower() == "vinfo" for sheet, _ in heads):
-            return "an RVTools (VMware) export, not a Hyper-V inventory"
+            return "an RVTools (VMware) export without a VM column in its vInfo sheet"
         if not heads:
             return "not a readable workbook"
         return "no sheet has a VM name column (VMName, Name, VM) and inventory columns"

@@ -357,6 +357,10 @@ def _cell_text(value: Any) -> str:
     return str(value)
 
 
+#: One workbook cell as text (numbers without a trailing ``.0``, dates ISO 8601).
+cell_text = _cell_text
+
+
 def _sheet_table(path: str, sheet: str, rows: list[list[Any]], first_row: int) -> Table | None:
     texts = [[_cell_text(v) for v in row] for row in rows]
     filled = [sum(1 for c in row if c.strip()) for row in texts]

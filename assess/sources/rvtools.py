@@ -1,0 +1,840 @@
+"""RVTools exports of a VMware vSphere estate: the workbook, or its per-tab CSV files.
+
+RVTools writes one worksheet per tab (``vInfo``, ``vDisk``, ``vNetwork``, ...) or, with its
+CSV export, one file per tab (``RVTools_tabvInfo.csv``, ``RVTools_tabvDisk.csv``, ...).
+Only ``vInfo`` is required; ``vDisk``, ``vNetwork``, ``vCD``, ``vUSB``, ``vSnapshot``,
+``vHost`` and ``vFloppy`` (3.x) are read when present. A tab that is missing leaves its
+facts unknown, never "none".
+
+Columns are found by name, never by position, because every RVTools release adds, renames
+or moves some. Known spellings:
+
+- 3.x: ``VM``, ``Powerstate``, ``Template``, ``HW version``, ``Firmware`` (3.9+),
+  ``OS according to the configuration file`` / ``... the VMware Tools``, ``VM UUID``;
+  vDisk ``Capacity MB``, ``Controller`` = ``SCSI controller 0``, ``Unit #``, ``Path``;
+  a ``vFloppy`` tab.
+- 4.0-4.6: vInfo adds ``EFI Secure boot``, ``SRM Placeholder``, ``VM ID``; vDisk
+  ``Capacity MiB``, ``Disk Path``, ``Sharing mode``, ``Controller`` = the controller model
+  (``VMware paravirtual SCSI``) and ``Label`` = ``SCSI controller 0``.
+- 4.7/4.8: vInfo ``VM SMBIOS UUID``, ``VI SDK UUID`` (the vCenter's, not the VM's);
+  vDisk ``SCSI label``, ``Unit number``, ``Path``; vCD ``Backing type``.
+- The CSV export and some tools prefix every header with its tab: ``vInfoVMName``,
+  ``vInfoOSTools``, ``vDiskCapacityMiB``, ``vNetworkMacAddress``.
+
+Templates and SRM placeholders are not VMs to migrate: they are listed apart (a note),
+and their rows in the other tabs are skipped. Rows of the other tabs are tied to their VM
+by VM UUID, else by VM ID (with the vCenter), else by name.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from python_calamine import CalamineWorkbook, SheetTypeEnum
+
+from assess.diagnostics import InputError, RowWarning
+from assess.inventory import Inventory, table_from_rows
+from assess.sources import SourceResult, tabular, textio
+from assess.sources.headers import header_key, match_headers
+from assess.sources.tablemap import Field, vms_from_table
+from assess.sources.tabular import Table, cell_text, gc_paused
+from assess.sources.values import (
+    is_blank,
+    parse_column,
+    to_bool,
+    to_count,
+    to_int,
+    to_mac,
+    to_text,
+    to_vm_state,
+)
+from assess.sources.vmware_guest import split_vmware_os
+
+KIND = "rvtools"
+
+_VM_UUIDS = ("VM UUID", "Instance UUID", "InstanceUUID", "VM SMBIOS UUID", "SMBIOS UUID")
+_IDENTITY = {
+    "vm": ("VM", "VM Name", "VMName"),
+    "uuid": _VM_UUIDS,
+    "moref": ("VM ID", "Object ID", "ObjectID"),
+    "server": ("VI SDK Server", "VISDKServer"),
+    "template": ("Template",),
+}
+#: Columns read from each tab: field -> accepted headers, best first.
+TABS: dict[str, dict[str, tuple[str, ...]]] = {
+    "vinfo": {
+        **_IDENTITY,
+        "vm": ("VM", "VM Name", "Name"),
+        # vInfoUUID is the VM's; in the other tabs a bare UUID may be a disk's.
+        "uuid": (*_VM_UUIDS, "UUID"),
+        "powerstate": ("Powerstate", "Power State"),
+        "srm": ("SRM Placeholder",),
+        "firmware": ("Firmware",),
+        "secure_boot": ("EFI Secure boot", "Secure Boot", "EFISecureBoot"),
+        "os_config": ("OS according to the configuration file", "OS", "Guest OS", "OSConfig"),
+        "os_tools": ("OS according to the VMware Tools", "OSTools", "Guest OS full name"),
+        "hw_version": ("HW version", "HWVersion", "Version"),
+        "host": ("Host",),
+        "cluster": ("Cluster",),
+        "datacenter": ("Datacenter",),
+        "cpus": ("CPUs",),
+        "memory": ("Memory", "Memory MiB", "Memory MB"),
+        "annotation": ("Annotation", "Notes"),
+        "ip": ("Primary IP Address", "Primary IP"),
+        "dns": ("DNS Name", "GuestHostName"),
+        "created": ("Creation date", "CreateDate"),
+    },
+    "vdisk": {
+        **_IDENTITY,
+        "disk": ("Disk", "Name", "Disk Name"),
+        "capacity": ("Capacity MiB", "Capacity MB", "CapacityMiB"),
+        "raw": ("Raw",),
+        "disk_mode": ("Disk Mode", "DiskMode"),
+        "sharing": ("Sharing mode", "Sharing"),
+        "thin": ("Thin",),
+        "controller": ("Controller",),
+        "controller_label": ("Label", "SCSI label", "Controller label"),
+        "unit": ("Unit #", "Unit number", "Unit"),
+        "path": ("Disk Path", "Path", "Filename"),
+    },
+    "vnetwork": {
+        **_IDENTITY,
+        "label": ("NIC label", "Label", "NIC"),
+        "adapter": ("Adapter",),
+        "network": ("Network", "Port Group", "Name"),
+        "mac": ("Mac Address", "MAC", "MacAddress"),
+        "ipv4": ("IPv4 Address", "IP Address"),
+    },
+    "vcd": {
+        **_IDENTITY,
+        "device": ("Device Node", "Device", "Label"),
+        "device_type": ("Device Type", "Backing type", "Backing"),
+        "connected": ("Connected",),
+        "path": ("Backing path", "ISO Path", "Summary"),
+    },
+    "vfloppy": {
+        **_IDENTITY,
+        "device": ("Device Node", "Device", "Label"),
+        "device_type": ("Device Type", "Backing type", "Backing"),
+        "connected": ("Connected",),
+        "path": ("Backing path", "Image", "Summary"),
+    },
+    "vusb": {**_IDENTITY, "device": ("Device", "Device Node", "Label", "Path")},
+    "vsnapshot": {**_IDENTITY, "snapshot": ("Name", "Snapshot")},
+    "vhost": {
+        "host": ("Host", "Name"),
+        "datacenter": ("Datacenter",),
+        "cluster": ("Cluster",),
+        "esx": ("ESX Version", "FullName", "Full Name"),
+    },
+}
+OPTIONAL_TABS = tuple(tab for tab in TABS if tab != "vinfo")
+#: Every RVTools tab name (lower case), for recognising the per-tab CSV files.
+ALL_TABS = (
+    *("vinfo", "vcpu", "vmemory", "vdisk", "vpartition", "vnetwork", "vcd", "vusb"),
+    *("vsnapshot", "vtools", "vhost", "vhba", "vnic", "vswitch", "vport", "dvswitch"),
+    *("dvport", "vsc_vmk", "vdatastore", "vmultipath", "vlicense", "vfileinfo", "vhealth"),
+    *("vsource", "vcluster", "vrp", "vmetadata", "vfloppy"),
+)
+_TAB_IN_NAME = re.compile(r"tab(v\w+|dv\w+)\.csv$", re.IGNORECASE)
+_TAB_KEYS = sorted(((header_key(t), t) for t in ALL_TABS), key=lambda kv: -len(kv[0]))
+
+
+def _aliases(tab: str) -> dict[str, tuple[str, ...]]:
+    """The accepted headers of a tab, each also with the tab's prefix (``vInfoVMName``)."""
+    prefix = {"vinfo": "vInfo", "vhost": "vHost"}.get(tab, tab)
+    return {
+        field: tuple(dict.fromkeys([*names, *(prefix + n for n in names)]))
+        for field, names in TABS[tab].items()
+    }
+
+
+_ALIASES = {tab: _aliases(tab) for tab in TABS}
+_WANTED_KEYS = {
+    tab: {header_key(a) for names in f.values() for a in names} for tab, f in _ALIASES.items()
+}
+
+
+# --------------------------------------------------------------------------- sniffing
+
+
+def sniff(path: str, head: bytes) -> bool:
+    if tabular.is_workbook(head):
+        return any(_is_vinfo(sheet, headers) for sheet, headers in tabular.workbook_heads(path))
+    return csv_tab(path, head) is not None
+
+
+def _is_vinfo(sheet: str, headers: Sequence[str]) -> bool:
+    if sheet.strip().lower() != "vinfo":
+        return False
+    keys = {header_key(h) for h in headers}
+    names = {header_key(a) for a in _ALIASES["vinfo"]["vm"]}
+    return bool(keys & names)
+
+
+def csv_tab(path: str, head: bytes) -> str | None:
+    """The RVTools tab a CSV file holds (``vinfo``, ``vdisk``, ...), or None."""
+    text = textio.decode_head(head)
+    lines = tabular.split_lines(text)[:3]
+    parsed = tabular.read_csv_head(lines)
+    if parsed is None:
+        return None
+    keys = [header_key(h) for h in parsed.headers if h.strip()]
+    if not keys:
+        return None
+    # Prefixed headers name their tab: vInfoVMName, vDiskCapacityMiB ...
+    prefixed = [_prefix_tab(k) for k in keys[:3]]
+    if prefixed[0] is not None and prefixed.count(prefixed[0]) == len(prefixed):
+        return prefixed[0]
+    named = _TAB_IN_NAME.search(os.path.basename(path))
+    tab = named.group(1).lower() if named else None
+    if tab in ALL_TABS:  # RVTools_tabvDisk.csv: the CSV export names its tab
+        return tab
+    keyset = set(keys)
+    if {"vm", "powerstate", "template"} <= keyset and keyset & {
+        "firmware",
+        "hwversion",
+        "provisionedmib",
+        "totaldiskcapacitymib",
+        "osaccordingtothevmwaretools",
+    }:
+        return "vinfo"
+    return None
+
+
+def _prefix_tab(key: str) -> str | None:
+    for prefix, tab in _TAB_KEYS:
+        if key.startswith(prefix) and len(key) > len(prefix):
+            return tab
+    return None
+
+
+# --------------------------------------------------------------------------- loading
+
+
+@dataclass
+class _Tab:
+    """One tab as read: its table (only the wanted columns) and where it came from."""
+
+    name: str
+    table: Table
+    where: str  # how warnings name it: "file.xlsx (vDisk)" or the CSV file
+
+
+def load(path: str) -> SourceResult:
+    data = textio.read_bytes(path)
+    if tabular.is_workbook(data[:8]):
+        tabs = _read_workbook(path, data)
+        if "vinfo" not in tabs:
+            raise InputError(path, "no vInfo sheet with a VM column: not an RVTools export")
+        return build(path, tabs)
+    tab = csv_tab(path, data[:65536])
+    if tab != "vinfo":
+        return _lone_tab(path, tab)
+    tabs = {"vinfo": _read_csv(path, "vinfo", data)}
+    for sibling, sibling_tab in _csv_siblings(path):
+        if sibling_tab in OPTIONAL_TABS and sibling_tab not in tabs:
+            tabs[sibling_tab] = _read_csv(sibling, sibling_tab)
+    return build(path, tabs)
+
+
+def _lone_tab(path: str, tab: str | None) -> SourceResult:
+    """A per-tab CSV other than vInfo: read together with its vInfo file, nothing on its own."""
+    vinfo = [p for p, t in _csv_siblings(path) if t == "vinfo"]
+    notes = []
+    if not vinfo:
+        notes.append(
+            f"{path}: RVTools {tab or ''} tab without its vInfo file in the same folder: "
+            "nothing assessed from it"
+        )
+    return SourceResult(path=path, kind=KIND, inventory=Inventory(), notes=notes)
+
+
+def _csv_prefix(name: str) -> str | None:
+    match = _TAB_IN_NAME.search(name)
+    return name[: match.start()].lower() if match else None
+
+
+def _csv_siblings(path: str) -> list[tuple[str, str]]:
+    """Per-tab CSV files of the same export: same folder, same name before ``tab...``."""
+    folder = os.path.dirname(os.path.abspath(path))
+    own = os.path.basename(path)
+    prefix = _csv_prefix(own)
+    found = []
+    try:
+        names = sorted(os.listdir(folder))
+    except OSError:
+        return []
+    for name in names:
+        if name == own or not name.lower().endswith(".csv"):
+            continue
+        if prefix is not None and _csv_prefix(name) != prefix:
+            continue
+        sibling = os.path.join(os.path.dirname(path), name)
+        try:
+            tab = csv_tab(sibling, textio.read_head(sibling))
+        except (OSError, InputError):
+            continue
+        if tab is not None:
+            found.append((sibling, tab))
+    return found
+
+
+def _read_csv(path: str, tab: str, data: bytes | None = None) -> _Tab:
+    if data is None:
+        data = textio.read_bytes(path)
+    table = tabular.read_csv_text(textio.decode(data, path), path)
+    return _Tab(tab, _only_wanted(table, tab), path)
+
+
+def _only_wanted(table: Table, tab: str) -> Table:
+    wanted = _WANTED_KEYS[tab]
+    keep = [i for i, h in enumerate(table.headers) if header_key(h) in wanted]
+    return Table(
+        path=table.path,
+        headers=[table.headers[i] for i in keep],
+        columns=[table.columns[i] for i in keep],
+        lines=table.lines,
+        header_line=table.header_line,
+        sheet=table.sheet,
+        warnings=table.warnings,
+    )
+
+
+def _read_workbook(path: str, data: bytes) -> dict[str, _Tab]:
+    """The wanted tabs of a workbook, only their wanted columns."""
+    try:
+        book = CalamineWorkbook.from_filelike(io.BytesIO(data))
+        tabs: dict[str, _Tab] = {}
+        for meta in book.sheets_metadata:
+            tab = meta.name.strip().lower()
+            if meta.typ != SheetTypeEnum.WorkSheet or tab not in TABS or tab in tabs:
+                continue
+            sheet = book.get_sheet_by_name(meta.name)
+            rows = sheet.to_python(skip_empty_area=True)
+            first_row = sheet.start[0] if sheet.start else 0
+            table = _sheet_table(path, meta.name, rows, first_row, _WANTED_KEYS[tab])
+            if table is not None:
+                tabs[tab] = _Tab(tab, table, f"{path} ({meta.name})")
+    except InputError:
+        raise
+    except (KeyboardInterrupt, SystemExit, MemoryError):
+        raise
+    except BaseException as exc:  # the workbook reader raises many kinds on bad bytes
+        raise InputError(path, f"cannot read the workbook: {exc}") from None
+    return tabs
+
+
+def _sheet_table(
+    path: str, sheet: str, rows: list[list[Any]], first_row: int, wanted: set[str]
+) -> Table | None:
+    """A table of the wanted columns; rows blank in all of them are dropped (RVTools and
+    Excel leave formatted empty rows at the end)."""
+    header_at = None
+    for i, row in enumerate(rows[:50]):
+        if sum(1 for v in row if not is_blank(v)) >= 2:
+            header_at = i
+            break
+    if header_at is None:
+        return None
+    headers = [cell_text(v).strip() for v in rows[header_at]]
+    keep = [j for j, h in enumerate(headers) if header_key(h) in wanted]
+    body = rows[header_at + 1 :]
+    columns = []
+    for j in keep:
+        columns.append(
+            np.array(
+                [cell_text(r[j]) if j < len(r) else "" for r in body] if body else [],
+                dtype=object,
+            )
+        )
+    lines = np.arange(len(body), dtype=np.int64) + first_row + header_at + 2
+    if columns and len(body):
+        filled = np.zeros(len(body), dtype=bool)
+        for column in columns:
+            filled |= column != ""
+        if not filled.all():
+            columns = [c[filled] for c in columns]
+            lines = lines[filled]
+    elif not columns:
+        lines = lines[:0]
+    return Table(
+        path=path,
+        headers=[headers[j] for j in keep],
+        columns=columns,
+        lines=lines,
+        header_line=first_row + header_at + 1,
+        sheet=sheet,
+    )
+
+
+# --------------------------------------------------------------------------- cell parsers
+
+
+def _firmware(value: Any) -> str | None:
+    if is_blank(value):
+        return None
+    key = str(value).strip().lower()
+    if key in ("bios", "efi"):
+        return key
+    if key == "uefi":
+        return "efi"
+    raise ValueError(f"{value!r} is not bios or efi")
+
+
+def _power_state(value: Any) -> str | None:
+    if isinstance(value, str) and value.strip().lower() == "suspended":
+        return "Saved"
+    return to_vm_state(value)
+
+
+def _mebibytes(value: Any) -> int | None:
+    number = _number(value)
+    return None if number is None else round(number * 2**20)
+
+
+def _number(value: Any) -> float | None:
+    if is_blank(value):
+        return None
+    try:
+        number = float(str(value).strip().replace(",", ""))
+    except ValueError:
+        raise ValueError(f"{value!r} is not a number") from None
+    if number < 0 or number != number:
+        raise ValueError(f"{value!r} is not a size")
+    return number
+
+
+def _hardware_version(value: Any) -> str | None:
+    text = to_text(value)
+    if text is None:
+        return None
+    match = re.fullmatch(r"(?:vmx-?)?0*(\d{1,3})(?:\.0+)?", text.strip(), re.IGNORECASE)
+    if not match:
+        raise ValueError(f"{text!r} is not a hardware version (such as vmx-19 or 19)")
+    return match.group(1)
+
+
+@dataclass(frozen=True)
+class _Link(Field):
+    """A vInfo column kept beside the ``vms`` columns to tie the other tabs to their VM."""
+
+    @property
+    def dtype(self) -> str:
+        return "string"
+
+
+_CHOSEN_OS = "\x00os"
+_VINFO_FIELDS: tuple[Field, ...] = (
+    Field("VM", "name", to_text, _ALIASES["vinfo"]["vm"][1:]),
+    Field("VM UUID", "vm_id", to_text, _ALIASES["vinfo"]["uuid"][1:]),
+    Field("Host", "host", to_text, _ALIASES["vinfo"]["host"][1:]),
+    Field("Cluster", "cluster", to_text, _ALIASES["vinfo"]["cluster"][1:]),
+    Field("Datacenter", "datacenter", to_text, _ALIASES["vinfo"]["datacenter"][1:]),
+    Field("Powerstate", "state", _power_state, _ALIASES["vinfo"]["powerstate"][1:]),
+    Field("Firmware", "firmware", _firmware, _ALIASES["vinfo"]["firmware"][1:]),
+    Field("EFI Secure boot", "secure_boot", to_bool, _ALIASES["vinfo"]["secure_boot"][1:]),
+    Field("HW version", "hardware_version", _hardware_version, _ALIASES["vinfo"]["hw_version"][1:]),
+    Field("CPUs", "processor_count", to_count, _ALIASES["vinfo"]["cpus"][1:]),
+    Field("Memory", "memory_startup_bytes", _mebibytes, _ALIASES["vinfo"]["memory"][1:]),
+    Field("Annotation", "notes", to_text, _ALIASES["vinfo"]["annotation"][1:]),
+    Field("Primary IP Address", "ip_addresses", to_text, _ALIASES["vinfo"]["ip"][1:]),
+    Field("DNS Name", "guest_fqdn", to_text, _ALIASES["vinfo"]["dns"][1:]),
+    Field(_CHOSEN_OS, "os_name", to_text),
+    _Link("VM ID", "_moref", to_text, _ALIASES["vinfo"]["moref"][1:]),
+    _Link("VI SDK Server", "_server", to_text, _ALIASES["vinfo"]["server"][1:]),
+)
+
+
+# --------------------------------------------------------------------------- building
+
+
+def build(path: str, tabs: dict[str, _Tab]) -> SourceResult:
+    """The inventory of one RVTools export (``tabs`` by lower-case tab name)."""
+    with gc_paused():
+        return _build(path, tabs)
+
+
+def _build(path: str, tabs: dict[str, _Tab]) -> SourceResult:
+    info = tabs["vinfo"]
+    table = info.table
+    match = match_headers(table.headers, _ALIASES["vinfo"])
+    if "vm" not in match:
+        raise InputError(info.where, "vInfo has no VM column (VM, Name or vInfoVMName)")
+    warnings: list[RowWarning] = list(table.warnings)
+    notes: list[str] = []
+
+    def raw(field: str) -> np.ndarray:
+        if field in match:
+            return table.columns[match.columns[field]]
+        return np.full(len(table), "", dtype=object)
+
+    template = _flags(raw("template"))
+    placeholder = _flags(raw("srm"))
+    skipped = template | placeholder
+    names = raw("vm")
+    for flag, what in ((template, "template(s)"), (placeholder, "SRM placeholder(s)")):
+        count = int(flag.sum())
+        if count:
+            listed = ", ".join(str(n) for n in names[flag][:5]) + (", ..." if count > 5 else "")
+            notes.append(
+                f"{path}: {count} VMware {what} listed apart, not assessed as VMs ({listed})"
+            )
+    skipped_ids = _identities(table, match, skipped)
+
+    running = np.array([str(s).strip().lower() == "poweredon" for s in raw("powerstate")])
+    tools, config = raw("os_tools"), raw("os_config")
+    tools_known = np.array([bool(str(t).strip()) for t in tools], dtype=bool)
+    chosen = np.where(running & tools_known, tools, config)
+    kept = Table(
+        path=table.path,
+        headers=[*table.headers, _CHOSEN_OS],
+        columns=[c[~skipped] for c in [*table.columns, chosen]],
+        lines=table.lines[~skipped],
+        header_line=table.header_line,
+        sheet=table.sheet,
+    )
+    vms, cell_warnings = vms_from_table(kept, _VINFO_FIELDS, kind=KIND, origin=path)
+    warnings += [_rename(w, info.where) for w in cell_warnings]
+    _guest_columns(vms, dict(zip(kept.lines.tolist(), config[~skipped].tolist(), strict=True)))
+    vms["source_platform"] = "vmware"
+
+    link = _Linker(vms, skipped_ids, path)
+    frames: dict[str, pd.DataFrame] = {"vms": vms}
+    listed = {"disks": False, "nics": False, "dvd_drives": False, "floppies": False}
+    readers: dict[str, Callable[[_Tab, _Linker, list[RowWarning]], tuple[str, list[dict]]]] = {
+        "vdisk": _disks,
+        "vnetwork": _nics,
+        "vcd": _dvd_drives,
+        "vfloppy": _floppies,
+    }
+    for tab, reader in readers.items():
+        if tab in tabs:
+            name, rows = reader(tabs[tab], link, warnings)
+            frames[name] = table_from_rows(name, rows)
+            listed[name] = True
+    for tab in ("vusb", "vsnapshot"):
+        if tab in tabs:
+            rows = _tied_rows(tabs[tab], link, warnings)
+            counts = pd.Series([r["vm_key"] for r in rows], dtype="string").value_counts()
+            column = "usb_device_count" if tab == "vusb" else "checkpoint_count"
+            vms[column] = vms["vm_key"].map(counts).fillna(0).astype("Int64")
+    if "vdisk" in tabs:
+        disks = frames["disks"]
+        independent = disks["disk_mode"].str.startswith("independent").fillna(False)
+        counts = disks.loc[independent, "vm_key"].value_counts()
+        vms["independent_disk_count"] = vms["vm_key"].map(counts).fillna(0).astype("Int64")
+    for name, flag in listed.items():
+        vms[f"{name}_listed"] = flag
+    vms["com_ports_listed"] = False
+    if "vhost" in tabs:
+        frames["hosts"] = _hosts(tabs["vhost"], warnings)
+    if link.orphans:
+        for where, count in link.orphans.items():
+            warnings.append(
+                RowWarning(where, None, None, f"{count} row(s) name no VM of vInfo; left out")
+            )
+    return SourceResult(
+        path=path,
+        kind=KIND,
+        inventory=Inventory.from_frames(frames),
+        warnings=warnings,
+        rows_read=len(table),
+        notes=notes,
+    )
+
+
+def _rename(warning: RowWarning, where: str) -> RowWarning:
+    return RowWarning(where, warning.line, warning.column, warning.message)
+
+
+def _flags(cells: np.ndarray) -> np.ndarray:
+    """``True`` cells of a True/False column (blank or unreadable: not flagged)."""
+    return np.array([str(c).strip().lower() in ("true", "yes", "1") for c in cells], dtype=bool)
+
+
+def _guest_columns(vms: pd.DataFrame, config_by_line: dict[int, str]) -> None:
+    """Split vCenter's OS names into a name to identify and the architecture; a Tools name
+    without ``(64-bit)`` takes the architecture of the configured type."""
+    if "os_name" not in vms:
+        return
+    lines = vms["source"].str.rsplit(":", n=1).str[1].astype(int)
+    names, arches = [], []
+    for text, line in zip(vms["os_name"].tolist(), lines.tolist(), strict=True):
+        if text is None or text is pd.NA:
+            names.append(None)
+            arches.append(None)
+            continue
+        name, arch = split_vmware_os(text)
+        if arch is None:
+            _, arch = split_vmware_os(str(config_by_line.get(line, "")))
+        names.append(name)
+        arches.append(arch)
+    vms["os_name"] = pd.array(names, dtype="string")
+    vms["os_architecture"] = pd.array(arches, dtype="string")
+
+
+def _identities(table: Table, match: Any, mask: np.ndarray) -> set[str]:
+    """Link keys of the rows in ``mask`` (templates): their rows elsewhere are skipped."""
+    found: set[str] = set()
+    for field in ("uuid", "moref", "vm"):
+        if field in match:
+            column = table.columns[match.columns[field]][mask]
+            found.update(f"{field}:{str(v).strip().lower()}" for v in column if str(v).strip())
+    return found
+
+
+class _Linker:
+    """Ties a row of another tab to its VM: by VM UUID, else VM ID, else name."""
+
+    def __init__(self, vms: pd.DataFrame, skipped: set[str], origin: str) -> None:
+        self.origin = origin
+        self.skipped = skipped
+        self.by: dict[str, dict[str, str]] = {"uuid": {}, "moref": {}, "vm": {}}
+        keys = vms["vm_key"].tolist()
+        synthetic = vms["vm_id_synthetic"].fillna(True).tolist()
+        uuids = vms["vm_id"].tolist()
+        for key, is_synthetic, uuid in zip(keys, synthetic, uuids, strict=True):
+            if not is_synthetic:
+                self.by["uuid"].setdefault(str(uuid).strip().lower(), key)
+        for field, column in (("moref", "_moref"), ("vm", "name")):
+            if column in vms:
+                for key, value in zip(keys, vms[column].tolist(), strict=True):
+                    if value is not None and value is not pd.NA:
+                        self.by[field].setdefault(str(value).strip().lower(), key)
+        self.host = dict(zip(keys, vms["host"].tolist(), strict=True)) if "host" in vms else {}
+        self.orphans: dict[str, int] = {}
+
+    def keys(self, tab: _Tab, match: Any) -> list[str | None]:
+        """The ``vm_key`` of every row (None: a template's row, or no VM found)."""
+        table = tab.table
+        order = [f for f in ("uuid", "moref", "vm") if f in match and self.by[f]]
+        out: list[str | None] = []
+        orphans = 0
+        columns = [(f, table.columns[match.columns[f]]) for f in order]
+        for i in range(len(table)):
+            key = None
+            skipped = False
+            for field, column in columns:
+                value = str(column[i]).strip().lower()
+                if not value:
+                    continue
+                key = self.by[field].get(value)
+                if key is not None:
+                    break
+                if f"{field}:{value}" in self.skipped:
+                    skipped = True
+                    break
+            if key is None and not skipped:
+                orphans += 1
+            out.append(key)
+        if orphans:
+            self.orphans[tab.where] = self.orphans.get(tab.where, 0) + orphans
+        return out
+
+
+def _parsed(
+    tab: _Tab,
+    match: Any,
+    field: str,
+    parser: Callable[[Any], Any],
+    dtype: str,
+    warnings: list[RowWarning],
+) -> list[Any]:
+    table = tab.table
+    if field not in match:
+        return [None] * len(table)
+    values, messages = parse_column(table.columns[match.columns[field]], parser, dtype)
+    if messages is not None:
+        header = match.header(field)
+        for i, message in enumerate(messages):
+            if message is not None:
+                warnings.append(
+                    RowWarning(tab.where, int(table.lines[i]), header, f"{message}; left unknown")
+                )
+    return [None if v is pd.NA else v for v in values.tolist()]
+
+
+def _row_keys(tab: _Tab, link: _Linker, key: str, i: int) -> dict[str, Any]:
+    return {
+        "host": link.host.get(key),
+        "vm_key": key,
+        "origin": link.origin,
+        "source": f"{tab.where}:{int(tab.table.lines[i])}",
+    }
+
+
+def _tied_rows(tab: _Tab, link: _Linker, warnings: list[RowWarning]) -> list[dict[str, Any]]:
+    match = match_headers(tab.table.headers, _ALIASES[tab.name])
+    keys = link.keys(tab, match)
+    return [{"vm_key": k, "line": i} for i, k in enumerate(keys) if k is not None]
+
+
+_CONTROLLER_NUMBER = re.compile(r"(?:controller|ide|sata|nvme)\s*(\d+)", re.IGNORECASE)
+_DISK_NUMBER = re.compile(r"(\d+)\s*$")
+
+
+def controller_bus(*texts: object) -> str | None:
+    """IDE, SATA, NVMe or SCSI from a controller model or label."""
+    text = " ".join(str(t) for t in texts if isinstance(t, str)).lower()
+    if not text.strip():
+        return None
+    if re.search(r"\bide\b", text):
+        return "IDE"
+    if "sata" in text or "ahci" in text:
+        return "SATA"
+    if "nvme" in text:
+        return "NVMe"
+    if re.search(r"scsi|lsi|buslogic|paravirtual|pvscsi", text):
+        return "SCSI"
+    return None
+
+
+def _disks(tab: _Tab, link: _Linker, warnings: list[RowWarning]) -> tuple[str, list[dict]]:
+    match = match_headers(tab.table.headers, _ALIASES["vdisk"])
+    keys = link.keys(tab, match)
+
+    def column(field: str, parser: Callable[[Any], Any], dtype: str) -> list[Any]:
+        return _parsed(tab, match, field, parser, dtype, warnings)
+
+    labels = column("disk", to_text, "string")
+    capacity = column("capacity", _mebibytes, "Int64")
+    raw = column("raw", to_bool, "boolean")
+    mode = column("disk_mode", to_text, "string")
+    sharing = column("sharing", to_text, "string")
+    thin = column("thin", to_bool, "boolean")
+    controller = column("controller", to_text, "string")
+    controller_label = column("controller_label", to_text, "string")
+    unit = column("unit", to_int, "Int64")
+    paths = column("path", to_text, "string")
+    rows = []
+    for i, key in enumerate(keys):
+        if key is None:
+            continue
+        number = _CONTROLLER_NUMBER.search(f"{controller_label[i] or ''} {controller[i] or ''}")
+        path = paths[i]
+        vhd_type = None if thin[i] is None else ("Dynamic" if thin[i] else "Fixed")
+        if path and re.search(r"-\d{6}\.vmdk$", path, re.IGNORECASE):
+            vhd_type = "Differencing"  # a snapshot's delta disk
+        share = sharing[i]
+        rows.append(
+            {
+                **_row_keys(tab, link, key, i),
+                "controller_type": controller_bus(controller[i], controller_label[i]),
+                "controller_number": int(number.group(1)) if number else None,
+                "controller_location": unit[i],
+                "label": labels[i],
+                "path": path,
+                "raw_mapping": raw[i],
+                "disk_mode": mode[i],
+                "shared": None
+                if share is None
+                else "multiwriter" in share.lower().replace("-", ""),
+                "vhd_format": None if raw[i] else "VMDK",
+                "vhd_type": None if raw[i] else vhd_type,
+                "size_bytes": capacity[i],
+            }
+        )
+    return "disks", rows
+
+
+def _nics(tab: _Tab, link: _Linker, warnings: list[RowWarning]) -> tuple[str, list[dict]]:
+    match = match_headers(tab.table.headers, _ALIASES["vnetwork"])
+    keys = link.keys(tab, match)
+    labels = _parsed(tab, match, "label", to_text, "string", warnings)
+    adapters = _parsed(tab, match, "adapter", to_text, "string", warnings)
+    networks = _parsed(tab, match, "network", to_text, "string", warnings)
+    macs = _parsed(tab, match, "mac", to_mac, "string", warnings)
+    rows = []
+    for i, key in enumerate(keys):
+        if key is None:
+            continue
+        name = " ".join(
+            str(v) for v in (labels[i], f"({adapters[i]})" if adapters[i] else None) if v
+        )
+        rows.append(
+            {
+                **_row_keys(tab, link, key, i),
+                "name": name or None,
+                # A VMware adapter (E1000, VMXNET3 ...) is no Hyper-V legacy adapter: the
+                # conversion gives the new VM synthetic adapters.
+                "is_legacy": False,
+                "switch_name": networks[i],
+                "mac": macs[i],
+            }
+        )
+    return "nics", rows
+
+
+def media_type(device_type: object, path: object, connected: object) -> str | None:
+    """ISO, Physical (a host's drive) or None (nothing attached) from a vCD/vFloppy row."""
+    text = " ".join(str(t) for t in (device_type, path) if isinstance(t, str)).lower()
+    if ".iso" in text or "iso" in re.findall(r"[a-z]+", text) or ".flp" in text or "image" in text:
+        return "ISO"
+    if "host" in text or "passthrough" in text or "atapi" in text:
+        return "Physical"
+    if "client" in text or "remote" in text or connected is False:
+        return "None"
+    return None
+
+
+def _devices(tab: _Tab, link: _Linker, warnings: list[RowWarning]) -> list[tuple[int, str, Any]]:
+    match = match_headers(tab.table.headers, _ALIASES[tab.name])
+    keys = link.keys(tab, match)
+    types = _parsed(tab, match, "device_type", to_text, "string", warnings)
+    paths = _parsed(tab, match, "path", to_text, "string", warnings)
+    connected = _parsed(tab, match, "connected", to_bool, "boolean", warnings)
+    found = []
+    for i, key in enumerate(keys):
+        if key is not None:
+            found.append((i, key, (media_type(types[i], paths[i], connected[i]), paths[i])))
+    return found
+
+
+def _dvd_drives(tab: _Tab, link: _Linker, warnings: list[RowWarning]) -> tuple[str, list[dict]]:
+    rows = [
+        {
+            **_row_keys(tab, link, key, i),
+            "media_type": media,
+            "path": path if media == "ISO" else None,
+        }
+        for i, key, (media, path) in _devices(tab, link, warnings)
+    ]
+    return "dvd_drives", rows
+
+
+def _floppies(tab: _Tab, link: _Linker, warnings: list[RowWarning]) -> tuple[str, list[dict]]:
+    rows = [
+        {
+            **_row_keys(tab, link, key, i),
+            # A floppy with an image (or a host's drive) attached counts as media.
+            "path": (path or media) if media in ("ISO", "Physical") else None,
+        }
+        for i, key, (media, path) in _devices(tab, link, warnings)
+    ]
+    return "floppies", rows
+
+
+def _hosts(tab: _Tab, warnings: list[RowWarning]) -> pd.DataFrame:
+    match = match_headers(tab.table.headers, _ALIASES["vhost"])
+    names = _parsed(tab, match, "host", to_text, "string", warnings)
+    clusters = _parsed(tab, match, "cluster", to_text, "string", warnings)
+    versions = _parsed(tab, match, "esx", to_text, "string", warnings)
+    rows: Iterable[dict[str, Any]] = (
+        {
+            "host": name,
+            "cluster": clusters[i],
+            "os_caption": versions[i],
+            "source": f"{tab.where}:{int(tab.table.lines[i])}",
+        }
+        for i, name in enumerate(names)
+        if name is not None
+    )
+    return table_from_rows("hosts", rows)
