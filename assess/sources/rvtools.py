@@ -39,13 +39,10 @@ import numpy as np
 import pandas as pd
 from python_calamine import CalamineWorkbook, SheetTypeEnum
 
-from assess.diagnostics import InputError, RowWarning
-from assess.inventory import Inventory, table_from_rows
-from assess.sources import SourceResult, tabular, textio
-from assess.sources.headers import header_key, match_headers
-from assess.sources.tablemap import Field, vms_from_table
-from assess.sources.tabular import Table, cell_text, gc_paused
-from assess.sources.values import (
+from assess.model.diagnostics import InputError, RowWarning
+from assess.model.inventory import Inventory, table_from_rows
+from assess.sources import SourceResult, table_files, text_files
+from assess.sources.cell_values import (
     is_blank,
     parse_column,
     to_bool,
@@ -55,6 +52,9 @@ from assess.sources.values import (
     to_text,
     to_vm_state,
 )
+from assess.sources.column_mapping import Field, vms_from_table
+from assess.sources.header_match import header_key, match_headers
+from assess.sources.table_files import Table, cell_text, gc_paused
 from assess.sources.vmware_guest import split_vmware_os
 
 KIND = "rvtools"
@@ -166,8 +166,8 @@ _WANTED_KEYS = {
 
 
 def sniff(path: str, head: bytes) -> bool:
-    if tabular.is_workbook(head):
-        return any(_is_vinfo(sheet, headers) for sheet, headers in tabular.workbook_heads(path))
+    if table_files.is_workbook(head):
+        return any(_is_vinfo(sheet, headers) for sheet, headers in table_files.workbook_heads(path))
     return csv_tab(path, head) is not None
 
 
@@ -181,9 +181,9 @@ def _is_vinfo(sheet: str, headers: Sequence[str]) -> bool:
 
 def csv_tab(path: str, head: bytes) -> str | None:
     """The RVTools tab a CSV file holds (``vinfo``, ``vdisk``, ...), or None."""
-    text = textio.decode_head(head)
-    lines = tabular.split_lines(text)[:3]
-    parsed = tabular.read_csv_head(lines)
+    text = text_files.decode_head(head)
+    lines = table_files.split_lines(text)[:3]
+    parsed = table_files.read_csv_head(lines)
     if parsed is None:
         return None
     keys = [header_key(h) for h in parsed.headers if h.strip()]
@@ -229,8 +229,8 @@ class _Tab:
 
 
 def load(path: str) -> SourceResult:
-    data = textio.read_bytes(path)
-    if tabular.is_workbook(data[:8]):
+    data = text_files.read_bytes(path)
+    if table_files.is_workbook(data[:8]):
         tabs = _read_workbook(path, data)
         if "vinfo" not in tabs:
             raise InputError(path, "no vInfo sheet with a VM column: not an RVTools export")
@@ -279,7 +279,7 @@ def _csv_siblings(path: str) -> list[tuple[str, str]]:
             continue
         sibling = os.path.join(os.path.dirname(path), name)
         try:
-            tab = csv_tab(sibling, textio.read_head(sibling))
+            tab = csv_tab(sibling, text_files.read_head(sibling))
         except (OSError, InputError):
             continue
         if tab is not None:
@@ -289,8 +289,8 @@ def _csv_siblings(path: str) -> list[tuple[str, str]]:
 
 def _read_csv(path: str, tab: str, data: bytes | None = None) -> _Tab:
     if data is None:
-        data = textio.read_bytes(path)
-    table = tabular.read_csv_text(textio.decode(data, path), path)
+        data = text_files.read_bytes(path)
+    table = table_files.read_csv_text(text_files.decode(data, path), path)
     return _Tab(tab, _only_wanted(table, tab), path)
 
 
