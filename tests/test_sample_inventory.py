@@ -61,6 +61,15 @@ EXPECTED = {
     "BRANCH-APP01": ("needs-data", "unknown", {"OS003", "VM001"}),
     "BRANCH-OLD01": ("needs-data", "unknown", {"OS003", "VM003"}),
     "BRANCH-WEB02": ("already-gen2", "none", set()),
+    # RVTools CSV export of a vCenter: machines that land on Hyper-V by their firmware.
+    "VC-WEB01": ("ready-with-fixes", "mbr2gpt", {"VMW001", "BOOT003"}),
+    "VC-APP01": ("ready-with-fixes", "recapture", {"VMW001", "BOOT003"}),
+    "VC-SQL01": ("ready-with-fixes", "none", {"VM001", "VMW006"}),
+    "VC-LEGACY01": ("blocked", "rebuild", {"OS001", "VMW001"}),
+    "VC-RAC01": ("ready-with-fixes", "none", {"VMW004", "VMW005", "DISK003", "OS004"}),
+    "VC-FILE01": ("ready-with-fixes", "recapture",
+                  {"VMW001", "VMW003", "VMW007", "DEV004", "BOOT001"}),
+    "VC-OLDHW01": ("needs-data", "unknown", {"VMW002", "OS003"}),
 }  # fmt: skip
 
 
@@ -75,7 +84,7 @@ def test_sample_estate_shape(result) -> None:
     assert vms["host"].nunique() >= 3
     assert vms["cluster"].dropna().nunique() >= 2
     kinds = {i.kind for i in result.assessment.inputs}
-    assert {"collector", "template", "getvm-csv"} <= kinds
+    assert {"collector", "template", "getvm-csv", "rvtools"} <= kinds
     assert result.warnings == [] and not result.partial
 
 

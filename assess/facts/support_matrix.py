@@ -36,8 +36,8 @@ class SupportEntry:
     def matches(self, distro: str, version: tuple[int, ...]) -> bool:
         if distro != self.distro:
             return False
-        if self.min is not None and not version:
-            return False
+        if (self.min is not None or self.max is not None) and not version:
+            return False  # a bounded entry says nothing about an unknown release
         if self.min is not None and _padded(version, len(self.min)) < self.min:
             return False
         # A bound of "7.3" covers 7.3.x: compare only as many parts as the bound has.
