@@ -489,7 +489,9 @@ def _build(path: str, tabs: dict[str, _Tab]) -> SourceResult:
             )
     skipped_ids = _identities(table, match, skipped)
 
-    running = np.array([str(s).strip().lower() == "poweredon" for s in raw("powerstate")])
+    running = np.array(
+        [str(s).strip().lower() == "poweredon" for s in raw("powerstate")], dtype=bool
+    )
     tools, config = raw("os_tools"), raw("os_config")
     tools_known = np.array([bool(str(t).strip()) for t in tools], dtype=bool)
     chosen = np.where(running & tools_known, tools, config)
@@ -615,7 +617,7 @@ class _Linker:
     def keys(self, tab: _Tab, match: Any) -> list[str | None]:
         """The ``vm_key`` of every row (None: a template's row, or no VM found)."""
         table = tab.table
-        order = [f for f in ("uuid", "moref", "vm") if f in match and self.by[f]]
+        order = [f for f in ("uuid", "moref", "vm") if f in match]
         out: list[str | None] = []
         orphans = 0
         columns = [(f, table.columns[match.columns[f]]) for f in order]
