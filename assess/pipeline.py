@@ -10,6 +10,7 @@ from assess.engine.catalog import Catalog
 from assess.engine.evaluate import WaiverHook, assess
 from assess.facts.derive import derive_facts
 from assess.facts.support_matrix import SupportMatrix
+from assess.model.anonymize import Pseudonymizer
 from assess.model.assessment import Assessment, InputSummary
 from assess.model.diagnostics import RowWarning
 from assess.model.inventory import Inventory
@@ -46,18 +47,36 @@ def assess_sources(
     messages: Sequence[str] = (),
     matrix_folder: Path | None = None,
     summarize: bool = True,
+    anonymize: Pseudonymizer | None = None,
 ) -> RunResult:
     """Assess what the sources produced. ``scope`` narrows the inventory (policy scope),
     ``waive`` marks waived findings (policy waivers). ``summarize=False`` when the caller
-    describes the inputs itself (``extra_inputs``), as a live scan does per host."""
+    describes the inputs itself (``extra_inputs``), as a live scan does per host.
+    ``anonymize`` replaces names and addresses after the scope, before the facts: every
+    report, warning and note then shows pseudonyms only."""
     inventory = Inventory.concat(result.inventory for result in results)
     if scope is not None:
         inventory = scope(inventory)
+    if anonymize is not None:
+        for result in results:
+            anonymize.names("vm", result.templates)
+        inventory = anonymize.inventory(inventory)
     facts = derive_facts(inventory, SupportMatrix.load(matrix_folder))
     inputs = [summarize_input(result) for result in results] if summarize else []
     inputs += list(extra_inputs)
     notes = [note for result in results for note in result.notes]
-    assessment = assess(facts, catalog, inputs=inputs, waive=waive, messages=[*notes, *messages])
     warnings = [w for result in results for w in result.warnings]
+    if anonymize is not None:
+        for summary in inputs:
+            summary.path = str(anonymize.text(summary.path))
+            summary.detail = str(anonymize.text(summary.detail))
+        notes = [str(anonymize.text(note)) for note in notes]
+        warnings = [
+            RowWarning(
+                str(anonymize.text(w.path)), w.line, w.column, str(anonymize.text(w.message))
+            )
+            for w in warnings
+        ]
+    assessment = assess(facts, catalog, inputs=inputs, waive=waive, messages=[*notes, *messages])
     partial = any(r.truncated for r in results) or any(i.status != "ok" for i in extra_inputs)
     return RunResult(assessment=assessment, warnings=warnings, partial=partial)

@@ -68,6 +68,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument("sources", nargs="+", metavar="SOURCE", help="file or folder")
     _add_output_options(run)
+    anonymizing = run.add_argument_group("anonymizing")
+    anonymizing.add_argument(
+        "--anonymize",
+        action="store_true",
+        help="replace VM, host, cluster and datacenter names, IPs and MACs with pseudonyms",
+    )
+    anonymizing.add_argument(
+        "--anonymize-salt-env",
+        metavar="VAR",
+        help="the secret salt from $VAR: the same salt gives the same pseudonyms "
+        "(implies --anonymize; without it every run uses a new random salt)",
+    )
 
     scan = commands.add_parser(
         "scan",

@@ -110,6 +110,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     policy = load_policy(args)
     catalog = build_catalog(args, policy)
+    anonymize, anonymize_notes = pseudonymizer(args)
     console = output_console(args)
     with progress(console, "Reading inventories", total=None) as advance:
         results = load_sources(args.sources, on_progress=advance)
@@ -118,10 +119,31 @@ def cmd_run(args: argparse.Namespace) -> int:
         catalog,
         scope=policy.scope_inventory,
         waive=policy.waive,
-        messages=policy.messages,
+        messages=[*policy.messages, *anonymize_notes],
+        anonymize=anonymize,
     )
     del results  # the inventories: only the assessment is needed from here on
     return finish_run(args, result)
+
+
+def pseudonymizer(args: argparse.Namespace):
+    """``(Pseudonymizer or None, notes)`` from ``--anonymize`` / ``--anonymize-salt-env``."""
+    import os
+
+    from assess.model.anonymize import Pseudonymizer, new_salt
+
+    variable = getattr(args, "anonymize_salt_env", None)
+    if not variable and not getattr(args, "anonymize", False):
+        return None, []
+    if variable:
+        salt = os.environ.get(variable, "")
+        if not salt:
+            raise UsageError(f"--anonymize-salt-env {variable}: ${variable} is not set or empty")
+        return Pseudonymizer(salt.encode()), []
+    return Pseudonymizer(new_salt()), [
+        "anonymized with a random salt: pseudonyms differ from run to run "
+        "(--anonymize-salt-env VAR gives stable ones)"
+    ]
 
 
 def default_report_path(folder: str, suffix: str, now: datetime | None = None) -> Path:

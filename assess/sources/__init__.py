@@ -26,3 +26,5 @@ class SourceResult:
     #: What the reports should say about the input that is not a fault (e.g. VMware
     #: templates listed apart, not assessed).
     notes: list[str] = field(default_factory=list)
+    #: Names of VMware templates listed apart (``--anonymize`` replaces them in the notes).
+    templates: list[str] = field(default_factory=list)

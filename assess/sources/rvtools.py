@@ -550,6 +550,7 @@ def _build(path: str, tabs: dict[str, _Tab]) -> SourceResult:
         warnings=warnings,
         rows_read=len(table),
         notes=notes,
+        templates=[str(n).strip() for n in names[skipped] if str(n).strip()],
     )
 
 
