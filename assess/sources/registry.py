@@ -138,8 +138,8 @@ def _is_own_output(path: str, head: bytes) -> bool:
     if _OWN_OUTPUT_NAME.match(os.path.basename(path)):
         return True
     if table_files.is_workbook(head):
-        heads = table_files.workbook_heads(path)
-        return {"summary", "findings", "vms"} <= {sheet.lower() for sheet, _ in heads}
+        names = table_files.sheet_names(path)
+        return {"summary", "findings", "vms"} <= {sheet.lower() for sheet in names}
     text = text_files.decode_head(head)
     if '"gen2-assess/assessment"' in text[:2000]:
         return True

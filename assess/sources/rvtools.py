@@ -28,10 +28,12 @@ by VM UUID, else by VM ID (with the vCenter), else by name.
 
 from __future__ import annotations
 
+import functools
 import io
+import operator
 import os
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -166,17 +168,11 @@ _WANTED_KEYS = {
 
 
 def sniff(path: str, head: bytes) -> bool:
+    """A workbook with a ``vInfo`` sheet (its sheet names only: a 20,000-VM export is not
+    parsed twice), or a CSV file of one RVTools tab."""
     if table_files.is_workbook(head):
-        return any(_is_vinfo(sheet, headers) for sheet, headers in table_files.workbook_heads(path))
+        return any(name.strip().lower() == "vinfo" for name in table_files.sheet_names(path))
     return csv_tab(path, head) is not None
-
-
-def _is_vinfo(sheet: str, headers: Sequence[str]) -> bool:
-    if sheet.strip().lower() != "vinfo":
-        return False
-    keys = {header_key(h) for h in headers}
-    names = {header_key(a) for a in _ALIASES["vinfo"]["vm"]}
-    return bool(keys & names)
 
 
 def csv_tab(path: str, head: bytes) -> str | None:
@@ -233,7 +229,7 @@ def load(path: str) -> SourceResult:
     if table_files.is_workbook(data[:8]):
         tabs = _read_workbook(path, data)
         if "vinfo" not in tabs:
-            raise InputError(path, "no vInfo sheet with a VM column: not an RVTools export")
+            raise InputError(path, "an RVTools export without rows in its vInfo sheet")
         return build(path, tabs)
     tab = csv_tab(path, data[:65536])
     if tab != "vinfo":
@@ -347,14 +343,17 @@ def _sheet_table(
     headers = [cell_text(v).strip() for v in rows[header_at]]
     keep = [j for j, h in enumerate(headers) if header_key(h) in wanted]
     body = rows[header_at + 1 :]
-    columns = []
-    for j in keep:
-        columns.append(
-            np.array(
-                [cell_text(r[j]) if j < len(r) else "" for r in body] if body else [],
-                dtype=object,
-            )
-        )
+    width = min((len(r) for r in body), default=0)
+    if body and keep and width > max(keep):
+        # Pick the wanted cells and transpose them at C speed (itemgetter, zip).
+        picked = map(operator.itemgetter(*keep, keep[0]), body)
+        raw = list(zip(*picked, strict=True))[: len(keep)]
+    else:
+        raw = [tuple(r[j] if j < len(r) else "" for r in body) for j in keep]
+    columns = [
+        np.array([v if v.__class__ is str else cell_text(v) for v in column], dtype=object)
+        for column in raw
+    ]
     lines = np.arange(len(body), dtype=np.int64) + first_row + header_at + 2
     if columns and len(body):
         filled = np.zeros(len(body), dtype=bool)
@@ -467,7 +466,9 @@ def _build(path: str, tabs: dict[str, _Tab]) -> SourceResult:
     table = info.table
     match = match_headers(table.headers, _ALIASES["vinfo"])
     if "vm" not in match:
-        raise InputError(info.where, "vInfo has no VM column (VM, Name or vInfoVMName)")
+        raise InputError(
+            info.where, "an RVTools vInfo sheet without a VM column (VM, Name or vInfoVMName)"
+        )
     warnings: list[RowWarning] = list(table.warnings)
     notes: list[str] = []
 
@@ -511,22 +512,19 @@ def _build(path: str, tabs: dict[str, _Tab]) -> SourceResult:
     link = _Linker(vms, skipped_ids, path)
     frames: dict[str, pd.DataFrame] = {"vms": vms}
     listed = {"disks": False, "nics": False, "dvd_drives": False, "floppies": False}
-    readers: dict[str, Callable[[_Tab, _Linker, list[RowWarning]], tuple[str, list[dict]]]] = {
-        "vdisk": _disks,
-        "vnetwork": _nics,
-        "vcd": _dvd_drives,
-        "vfloppy": _floppies,
+    readers: dict[str, tuple[str, Callable[[_Tab, _Linker, list[RowWarning]], pd.DataFrame]]] = {
+        "vdisk": ("disks", _disks),
+        "vnetwork": ("nics", _nics),
+        "vcd": ("dvd_drives", _dvd_drives),
+        "vfloppy": ("floppies", _floppies),
     }
-    for tab, reader in readers.items():
+    for tab, (name, reader) in readers.items():
         if tab in tabs:
-            name, rows = reader(tabs[tab], link, warnings)
-            frames[name] = table_from_rows(name, rows)
+            frames[name] = reader(tabs[tab], link, warnings)
             listed[name] = True
-    for tab in ("vusb", "vsnapshot"):
+    for tab, column in (("vusb", "usb_device_count"), ("vsnapshot", "checkpoint_count")):
         if tab in tabs:
-            rows = _tied_rows(tabs[tab], link, warnings)
-            counts = pd.Series([r["vm_key"] for r in rows], dtype="string").value_counts()
-            column = "usb_device_count" if tab == "vusb" else "checkpoint_count"
+            counts = _counts(tabs[tab], link)
             vms[column] = vms["vm_key"].map(counts).fillna(0).astype("Int64")
     if "vdisk" in tabs:
         disks = frames["disks"]
@@ -595,52 +593,49 @@ def _identities(table: Table, match: Any, mask: np.ndarray) -> set[str]:
 
 
 class _Linker:
-    """Ties a row of another tab to its VM: by VM UUID, else VM ID, else name."""
+    """Ties the rows of another tab to their VM: by VM UUID, else VM ID, else name."""
 
     def __init__(self, vms: pd.DataFrame, skipped: set[str], origin: str) -> None:
         self.origin = origin
         self.skipped = skipped
-        self.by: dict[str, dict[str, str]] = {"uuid": {}, "moref": {}, "vm": {}}
-        keys = vms["vm_key"].tolist()
-        synthetic = vms["vm_id_synthetic"].fillna(True).tolist()
-        uuids = vms["vm_id"].tolist()
-        for key, is_synthetic, uuid in zip(keys, synthetic, uuids, strict=True):
-            if not is_synthetic:
-                self.by["uuid"].setdefault(str(uuid).strip().lower(), key)
-        for field, column in (("moref", "_moref"), ("vm", "name")):
-            if column in vms:
-                for key, value in zip(keys, vms[column].tolist(), strict=True):
-                    if value is not None and value is not pd.NA:
-                        self.by[field].setdefault(str(value).strip().lower(), key)
-        self.host = dict(zip(keys, vms["host"].tolist(), strict=True)) if "host" in vms else {}
+        keys = vms["vm_key"]
+        self.by: dict[str, pd.Series] = {}
+        real_ids = vms["vm_id"].where(~vms["vm_id_synthetic"].fillna(True).astype(bool))
+        for field, column in (
+            ("uuid", real_ids),
+            ("moref", vms.get("_moref")),
+            ("vm", vms["name"]),
+        ):
+            if column is None:
+                continue
+            values = column.astype("string").str.strip().str.lower()
+            table = pd.Series(keys.to_numpy(), index=values.to_numpy())
+            table = table[table.index.notna() & ~table.index.duplicated()]
+            self.by[field] = table
+        self.host = pd.Series(vms["host"].to_numpy(), index=keys.to_numpy())
         self.orphans: dict[str, int] = {}
 
-    def keys(self, tab: _Tab, match: Any) -> list[str | None]:
-        """The ``vm_key`` of every row (None: a template's row, or no VM found)."""
+    def keys(self, tab: _Tab, match: Any) -> pd.Series:
+        """The ``vm_key`` of every row (NA: a template's row, or no VM found)."""
         table = tab.table
-        order = [f for f in ("uuid", "moref", "vm") if f in match]
-        out: list[str | None] = []
-        orphans = 0
-        columns = [(f, table.columns[match.columns[f]]) for f in order]
-        for i in range(len(table)):
-            key = None
-            skipped = False
-            for field, column in columns:
-                value = str(column[i]).strip().lower()
-                if not value:
-                    continue
-                key = self.by[field].get(value)
-                if key is not None:
-                    break
-                if f"{field}:{value}" in self.skipped:
-                    skipped = True
-                    break
-            if key is None and not skipped:
-                orphans += 1
-            out.append(key)
+        found = pd.Series(pd.NA, index=range(len(table)), dtype="string")
+        settled = np.zeros(len(table), dtype=bool)  # found, or a template's row
+        for field in ("uuid", "moref", "vm"):
+            if field not in match:
+                continue
+            values = pd.Series(table.columns[match.columns[field]]).str.strip().str.lower()
+            usable = ~settled & values.ne("").to_numpy()
+            if not usable.any():
+                continue
+            hits = values.map(self.by.get(field, pd.Series(dtype=object)))
+            hit = usable & hits.notna().to_numpy()
+            found[hit] = hits[hit]
+            skipped = usable & ~hit & values.map(lambda v, f=field: f"{f}:{v}" in self.skipped)
+            settled |= hit | skipped.to_numpy(dtype=bool)
+        orphans = int((~settled).sum())
         if orphans:
             self.orphans[tab.where] = self.orphans.get(tab.where, 0) + orphans
-        return out
+        return found
 
 
 def _parsed(
@@ -650,10 +645,11 @@ def _parsed(
     parser: Callable[[Any], Any],
     dtype: str,
     warnings: list[RowWarning],
-) -> list[Any]:
+) -> pd.Series:
+    """One column parsed (NA where blank or unreadable, with a warning naming the cell)."""
     table = tab.table
     if field not in match:
-        return [None] * len(table)
+        return pd.Series(pd.NA, index=range(len(table)), dtype=dtype)
     values, messages = parse_column(table.columns[match.columns[field]], parser, dtype)
     if messages is not None:
         header = match.header(field)
@@ -662,28 +658,36 @@ def _parsed(
                 warnings.append(
                     RowWarning(tab.where, int(table.lines[i]), header, f"{message}; left unknown")
                 )
-    return [None if v is pd.NA else v for v in values.tolist()]
+    return pd.Series(values, index=range(len(table)))
 
 
-def _row_keys(tab: _Tab, link: _Linker, key: str, i: int) -> dict[str, Any]:
-    return {
-        "host": link.host.get(key),
-        "vm_key": key,
-        "origin": link.origin,
-        "source": f"{tab.where}:{int(tab.table.lines[i])}",
-    }
+def _detail_frame(
+    tab: _Tab, link: _Linker, keys: pd.Series, columns: dict[str, Any]
+) -> pd.DataFrame:
+    """The rows tied to a VM, with their row keys (host, vm_key, origin, source)."""
+    tied = keys.notna().to_numpy()
+    lines = tab.table.lines[tied]
+    frame = pd.DataFrame(
+        {name: pd.Series(values)[tied].reset_index(drop=True) for name, values in columns.items()}
+    )
+    vm_keys = keys[tied].reset_index(drop=True)
+    frame["vm_key"] = vm_keys
+    frame["host"] = vm_keys.map(link.host).astype("string")
+    frame["origin"] = link.origin
+    frame["source"] = [f"{tab.where}:{line}" for line in lines.tolist()]
+    return frame
 
 
-def _tied_rows(tab: _Tab, link: _Linker, warnings: list[RowWarning]) -> list[dict[str, Any]]:
+def _counts(tab: _Tab, link: _Linker) -> pd.Series:
+    """Rows per VM (vUSB devices, vSnapshot snapshots)."""
     match = match_headers(tab.table.headers, _ALIASES[tab.name])
-    keys = link.keys(tab, match)
-    return [{"vm_key": k, "line": i} for i, k in enumerate(keys) if k is not None]
+    return link.keys(tab, match).dropna().value_counts()
 
 
 _CONTROLLER_NUMBER = re.compile(r"(?:controller|ide|sata|nvme)\s*(\d+)", re.IGNORECASE)
-_DISK_NUMBER = re.compile(r"(\d+)\s*$")
 
 
+@functools.lru_cache(maxsize=1024)
 def controller_bus(*texts: object) -> str | None:
     """IDE, SATA, NVMe or SCSI from a controller model or label."""
     text = " ".join(str(t) for t in texts if isinstance(t, str)).lower()
@@ -700,82 +704,74 @@ def controller_bus(*texts: object) -> str | None:
     return None
 
 
-def _disks(tab: _Tab, link: _Linker, warnings: list[RowWarning]) -> tuple[str, list[dict]]:
+@functools.lru_cache(maxsize=1024)
+def _controller_number(*texts: object) -> int | None:
+    found = _CONTROLLER_NUMBER.search(" ".join(str(t) for t in texts if isinstance(t, str)))
+    return int(found.group(1)) if found else None
+
+
+def _na(value: Any) -> Any:
+    return None if value is pd.NA else value
+
+
+def _disks(tab: _Tab, link: _Linker, warnings: list[RowWarning]) -> pd.DataFrame:
     match = match_headers(tab.table.headers, _ALIASES["vdisk"])
     keys = link.keys(tab, match)
 
-    def column(field: str, parser: Callable[[Any], Any], dtype: str) -> list[Any]:
+    def column(field: str, parser: Callable[[Any], Any], dtype: str) -> pd.Series:
         return _parsed(tab, match, field, parser, dtype, warnings)
 
-    labels = column("disk", to_text, "string")
-    capacity = column("capacity", _mebibytes, "Int64")
     raw = column("raw", to_bool, "boolean")
-    mode = column("disk_mode", to_text, "string")
-    sharing = column("sharing", to_text, "string")
     thin = column("thin", to_bool, "boolean")
-    controller = column("controller", to_text, "string")
-    controller_label = column("controller_label", to_text, "string")
-    unit = column("unit", to_int, "Int64")
+    sharing = column("sharing", to_text, "string")
     paths = column("path", to_text, "string")
-    rows = []
-    for i, key in enumerate(keys):
-        if key is None:
-            continue
-        number = _CONTROLLER_NUMBER.search(f"{controller_label[i] or ''} {controller[i] or ''}")
-        path = paths[i]
-        vhd_type = None if thin[i] is None else ("Dynamic" if thin[i] else "Fixed")
-        if path and re.search(r"-\d{6}\.vmdk$", path, re.IGNORECASE):
-            vhd_type = "Differencing"  # a snapshot's delta disk
-        share = sharing[i]
-        rows.append(
-            {
-                **_row_keys(tab, link, key, i),
-                "controller_type": controller_bus(controller[i], controller_label[i]),
-                "controller_number": int(number.group(1)) if number else None,
-                "controller_location": unit[i],
-                "label": labels[i],
-                "path": path,
-                "raw_mapping": raw[i],
-                "disk_mode": mode[i],
-                "shared": None
-                if share is None
-                else "multiwriter" in share.lower().replace("-", ""),
-                "vhd_format": None if raw[i] else "VMDK",
-                "vhd_type": None if raw[i] else vhd_type,
-                "size_bytes": capacity[i],
-            }
+    pairs = list(
+        zip(
+            map(_na, column("controller", to_text, "string").tolist()),
+            map(_na, column("controller_label", to_text, "string").tolist()),
+            strict=True,
         )
-    return "disks", rows
+    )
+    is_raw = raw.fillna(False).astype(bool)
+    vhd_type = thin.map({True: "Dynamic", False: "Fixed"}).astype("string")
+    delta = paths.str.contains(r"-\d{6}\.vmdk$", case=False, regex=True).fillna(False)
+    vhd_type = vhd_type.mask(delta.astype(bool), "Differencing").mask(is_raw)
+    shared = sharing.str.lower().str.replace("-", "").str.contains("multiwriter", regex=False)
+    columns = {
+        "controller_type": [controller_bus(c, label) for c, label in pairs],
+        "controller_number": [_controller_number(label, c) for c, label in pairs],
+        "controller_location": column("unit", to_int, "Int64"),
+        "label": column("disk", to_text, "string"),
+        "path": paths,
+        "raw_mapping": raw,
+        "disk_mode": column("disk_mode", to_text, "string"),
+        "shared": shared,
+        "vhd_format": pd.Series("VMDK", index=raw.index, dtype="string").mask(is_raw),
+        "vhd_type": vhd_type,
+        "size_bytes": column("capacity", _mebibytes, "Int64"),
+    }
+    return _detail_frame(tab, link, keys, columns)
 
 
-def _nics(tab: _Tab, link: _Linker, warnings: list[RowWarning]) -> tuple[str, list[dict]]:
+def _nics(tab: _Tab, link: _Linker, warnings: list[RowWarning]) -> pd.DataFrame:
     match = match_headers(tab.table.headers, _ALIASES["vnetwork"])
     keys = link.keys(tab, match)
     labels = _parsed(tab, match, "label", to_text, "string", warnings)
     adapters = _parsed(tab, match, "adapter", to_text, "string", warnings)
-    networks = _parsed(tab, match, "network", to_text, "string", warnings)
-    macs = _parsed(tab, match, "mac", to_mac, "string", warnings)
-    rows = []
-    for i, key in enumerate(keys):
-        if key is None:
-            continue
-        name = " ".join(
-            str(v) for v in (labels[i], f"({adapters[i]})" if adapters[i] else None) if v
-        )
-        rows.append(
-            {
-                **_row_keys(tab, link, key, i),
-                "name": name or None,
-                # A VMware adapter (E1000, VMXNET3 ...) is no Hyper-V legacy adapter: the
-                # conversion gives the new VM synthetic adapters.
-                "is_legacy": False,
-                "switch_name": networks[i],
-                "mac": macs[i],
-            }
-        )
-    return "nics", rows
+    name = labels.fillna(adapters)
+    name = name.mask(labels.notna() & adapters.notna(), labels + " (" + adapters + ")")
+    columns = {
+        "name": name,
+        # A VMware adapter (E1000, VMXNET3 ...) is no Hyper-V legacy adapter: the
+        # conversion gives the new VM synthetic adapters.
+        "is_legacy": pd.Series(False, index=labels.index, dtype="boolean"),
+        "switch_name": _parsed(tab, match, "network", to_text, "string", warnings),
+        "mac": _parsed(tab, match, "mac", to_mac, "string", warnings),
+    }
+    return _detail_frame(tab, link, keys, columns)
 
 
+@functools.lru_cache(maxsize=1024)
 def media_type(device_type: object, path: object, connected: object) -> str | None:
     """ISO, Physical (a host's drive) or None (nothing attached) from a vCD/vFloppy row."""
     text = " ".join(str(t) for t in (device_type, path) if isinstance(t, str)).lower()
@@ -788,41 +784,34 @@ def media_type(device_type: object, path: object, connected: object) -> str | No
     return None
 
 
-def _devices(tab: _Tab, link: _Linker, warnings: list[RowWarning]) -> list[tuple[int, str, Any]]:
+def _devices(tab: _Tab, link: _Linker, warnings: list[RowWarning]) -> tuple[pd.Series, ...]:
     match = match_headers(tab.table.headers, _ALIASES[tab.name])
     keys = link.keys(tab, match)
     types = _parsed(tab, match, "device_type", to_text, "string", warnings)
     paths = _parsed(tab, match, "path", to_text, "string", warnings)
     connected = _parsed(tab, match, "connected", to_bool, "boolean", warnings)
-    found = []
-    for i, key in enumerate(keys):
-        if key is not None:
-            found.append((i, key, (media_type(types[i], paths[i], connected[i]), paths[i])))
-    return found
+    media = pd.Series(
+        [
+            media_type(_na(t), _na(p), _na(c))
+            for t, p, c in zip(types.tolist(), paths.tolist(), connected.tolist(), strict=True)
+        ],
+        index=types.index,
+        dtype="string",
+    )
+    return keys, media, paths
 
 
-def _dvd_drives(tab: _Tab, link: _Linker, warnings: list[RowWarning]) -> tuple[str, list[dict]]:
-    rows = [
-        {
-            **_row_keys(tab, link, key, i),
-            "media_type": media,
-            "path": path if media == "ISO" else None,
-        }
-        for i, key, (media, path) in _devices(tab, link, warnings)
-    ]
-    return "dvd_drives", rows
+def _dvd_drives(tab: _Tab, link: _Linker, warnings: list[RowWarning]) -> pd.DataFrame:
+    keys, media, paths = _devices(tab, link, warnings)
+    columns = {"media_type": media, "path": paths.where(media.eq("ISO").fillna(False))}
+    return _detail_frame(tab, link, keys, columns)
 
 
-def _floppies(tab: _Tab, link: _Linker, warnings: list[RowWarning]) -> tuple[str, list[dict]]:
-    rows = [
-        {
-            **_row_keys(tab, link, key, i),
-            # A floppy with an image (or a host's drive) attached counts as media.
-            "path": (path or media) if media in ("ISO", "Physical") else None,
-        }
-        for i, key, (media, path) in _devices(tab, link, warnings)
-    ]
-    return "floppies", rows
+def _floppies(tab: _Tab, link: _Linker, warnings: list[RowWarning]) -> pd.DataFrame:
+    keys, media, paths = _devices(tab, link, warnings)
+    # A floppy with an image (or a host's drive) attached counts as media.
+    attached = media.isin(["ISO", "Physical"]).fillna(False)
+    return _detail_frame(tab, link, keys, {"path": paths.fillna(media).where(attached)})
 
 
 def _hosts(tab: _Tab, warnings: list[RowWarning]) -> pd.DataFrame:

@@ -329,6 +329,17 @@ def _workbook_heads(path: str, size: int, mtime_ns: int) -> tuple[tuple[str, tup
     return tuple((t.sheet or "", tuple(t.headers)) for t in tables)
 
 
+def sheet_names(path: str) -> list[str]:
+    """The worksheet names of a workbook (cheap: no sheet is parsed); ``[]`` when unreadable."""
+    try:
+        book = CalamineWorkbook.from_path(os.fspath(path))
+        return [m.name for m in book.sheets_metadata if m.typ == SheetTypeEnum.WorkSheet]
+    except (KeyboardInterrupt, SystemExit, MemoryError):
+        raise
+    except BaseException:  # the workbook reader raises many kinds on bad bytes
+        return []
+
+
 def workbook_heads(path: str) -> list[tuple[str, list[str]]]:
     """``(sheet, headers)`` of every worksheet, for sniffing; ``[]`` when unreadable."""
     try:
