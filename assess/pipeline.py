@@ -25,8 +25,8 @@ class RunResult:
 
 
 def summarize_input(result: SourceResult) -> InputSummary:
-    status = "partial" if result.truncated else "ok"
-    detail = "output cut short (no end record)" if result.truncated else ""
+    status = "partial" if result.truncated and result.status == "ok" else result.status
+    detail = result.detail or ("output cut short (no end record)" if result.truncated else "")
     return InputSummary(
         path=result.path,
         kind=result.kind,
@@ -41,17 +41,14 @@ def assess_sources(
     results: Sequence[SourceResult],
     catalog: Catalog,
     *,
-    extra_inputs: Sequence[InputSummary] = (),
     scope: Callable[[Inventory], Inventory] | None = None,
     waive: WaiverHook | None = None,
     messages: Sequence[str] = (),
     matrix_folder: Path | None = None,
-    summarize: bool = True,
     anonymize: Pseudonymizer | None = None,
 ) -> RunResult:
-    """Assess what the sources produced. ``scope`` narrows the inventory (policy scope),
-    ``waive`` marks waived findings (policy waivers). ``summarize=False`` when the caller
-    describes the inputs itself (``extra_inputs``), as a live scan does per host.
+    """Assess what the sources produced (files and scanned hosts alike). ``scope`` narrows
+    the inventory (policy scope), ``waive`` marks waived findings (policy waivers).
     ``anonymize`` replaces names and addresses after the scope, before the facts: every
     report, warning and note then shows pseudonyms only."""
     inventory = Inventory.concat(result.inventory for result in results)
@@ -62,8 +59,7 @@ def assess_sources(
             anonymize.names("vm", result.templates)
         inventory = anonymize.inventory(inventory)
     facts = derive_facts(inventory, SupportMatrix.load(matrix_folder))
-    inputs = [summarize_input(result) for result in results] if summarize else []
-    inputs += list(extra_inputs)
+    inputs = [summarize_input(result) for result in results]
     notes = [note for result in results for note in result.notes]
     warnings = [w for result in results for w in result.warnings]
     if anonymize is not None:
@@ -78,5 +74,5 @@ def assess_sources(
             for w in warnings
         ]
     assessment = assess(facts, catalog, inputs=inputs, waive=waive, messages=[*notes, *messages])
-    partial = any(r.truncated for r in results) or any(i.status != "ok" for i in extra_inputs)
+    partial = any(i.status != "ok" for i in inputs)
     return RunResult(assessment=assessment, warnings=warnings, partial=partial)

@@ -64,6 +64,11 @@ def finish_run(args: argparse.Namespace, result: RunResult) -> int:
     if not named and not args.no_save:
         xlsx = default_report_path(args.reports_dir, ".xlsx", assessment.generated_at)
         json_path = xlsx.with_suffix(".json")
+    if xlsx:
+        from assess.render.xlsx import fast_paths
+
+        for note in fast_paths.notes():
+            error_console().print(f"note: {note}", markup=False, highlight=False, soft_wrap=True)
     # The workbook takes longest: a second process writes it meanwhile where it can.
     job = forked_writer.start(assessment, xlsx) if xlsx else None
     try:

@@ -23,6 +23,11 @@ class SourceResult:
     warnings: list[RowWarning] = field(default_factory=list)
     rows_read: int = 0
     truncated: bool = False  # collector output without its end record
+    #: ``ok``, ``partial`` (some of it is missing) or ``failed`` (nothing usable), with why.
+    #: A file that loads is ``ok`` (``partial`` when truncated); a scanned host says how its
+    #: collection went.
+    status: str = "ok"
+    detail: str = ""
     #: What the reports should say about the input that is not a fault (e.g. VMware
     #: templates listed apart, not assessed).
     notes: list[str] = field(default_factory=list)
