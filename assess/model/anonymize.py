@@ -13,6 +13,7 @@ and notes.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import ipaddress
@@ -77,7 +78,7 @@ class Pseudonymizer:
         if not isinstance(text, str) or not text.strip():
             return text
         parts = [p for p in _ADDRESS_SPLIT.split(text) if p]
-        return ";".join(self.ip(p) if _is_ip(p) else self.name("dns", p) for p in parts)
+        return ";".join(self.ip(p) if _is_ip(p) else str(self.name("dns", p)) for p in parts)
 
     def text(self, text: object) -> object:
         """Free text (a warning, a note, a file path) with every known name replaced."""
@@ -121,7 +122,7 @@ class Pseudonymizer:
             ("datacenter", "datacenter"),
             ("guest_fqdn", "dns"),
         ):
-            vms[column] = _mapped(vms[column], lambda v, k=kind: self.name(k, v))
+            vms[column] = _mapped(vms[column], functools.partial(self.name, kind))
         vms["ip_addresses"] = _mapped(vms["ip_addresses"], self.addresses)
         hosts = tables["hosts"]
         hosts["host"] = _mapped(hosts["host"], lambda v: self.name("host", v))
@@ -156,7 +157,7 @@ class Pseudonymizer:
         values = paths.to_numpy(dtype=object, na_value=None)
         names = keys.map(owners["name"]).to_numpy(dtype=object, na_value=None)
         hosts = keys.map(owners["host"]).to_numpy(dtype=object, na_value=None)
-        out = []
+        out: list[object] = []
         for path, name, host in zip(values, names, hosts, strict=True):
             if path is None:
                 out.append(None)

@@ -484,9 +484,9 @@ def _build(path: str, tabs: dict[str, _Tab]) -> SourceResult:
     for flag, what in ((template, "template(s)"), (placeholder, "SRM placeholder(s)")):
         count = int(flag.sum())
         if count:
-            listed = ", ".join(str(n) for n in names[flag][:5]) + (", ..." if count > 5 else "")
+            shown = ", ".join(str(n) for n in names[flag][:5]) + (", ..." if count > 5 else "")
             notes.append(
-                f"{path}: {count} VMware {what} listed apart, not assessed as VMs ({listed})"
+                f"{path}: {count} VMware {what} listed apart, not assessed as VMs ({shown})"
             )
     skipped_ids = _identities(table, match, skipped)
 
@@ -531,8 +531,8 @@ def _build(path: str, tabs: dict[str, _Tab]) -> SourceResult:
         independent = disks["disk_mode"].str.startswith("independent").fillna(False)
         counts = disks.loc[independent, "vm_key"].value_counts()
         vms["independent_disk_count"] = vms["vm_key"].map(counts).fillna(0).astype("Int64")
-    for name, flag in listed.items():
-        vms[f"{name}_listed"] = flag
+    for table_name, is_listed in listed.items():
+        vms[f"{table_name}_listed"] = is_listed
     vms["com_ports_listed"] = False
     if "vhost" in tabs:
         frames["hosts"] = _hosts(tabs["vhost"], warnings)
@@ -567,7 +567,8 @@ def _guest_columns(vms: pd.DataFrame, config_by_line: dict[int, str]) -> None:
     if "os_name" not in vms:
         return
     lines = vms["source"].str.rsplit(":", n=1).str[1].astype(int)
-    names, arches = [], []
+    names: list[str | None] = []
+    arches: list[str | None] = []
     for text, line in zip(vms["os_name"].tolist(), lines.tolist(), strict=True):
         if text is None or text is pd.NA:
             names.append(None)
