@@ -483,6 +483,12 @@ def _format_from_path(paths: pd.Series) -> pd.Series:
     return ext.map(_EXTENSION_FORMAT).astype(STRING)
 
 
+def _said(vms: pd.DataFrame, collector: str, rvtools: str) -> pd.Series:
+    """Evidence per VM: what the collector call is, or which RVTools tab and column."""
+    from_rvtools = vms["source_kind"].eq("rvtools").fillna(False).to_numpy()
+    return pd.Series(np.where(from_rvtools, rvtools, collector), index=vms.index, dtype=STRING)
+
+
 def _disk_facts(b: _Builder, vms: pd.DataFrame, disks: pd.DataFrame, from_where: pd.Series) -> None:
     listed = vms["disks_listed"].fillna(False).astype(bool)
     d = disks[disks["vm_key"].isin(vms.index[listed])].copy()
@@ -525,6 +531,8 @@ def _disk_facts(b: _Builder, vms: pd.DataFrame, disks: pd.DataFrame, from_where:
         index=boot.index,
     )
     fmt_ev = fmt_ev.mask(boot["disk_number"].notna(), "collector: DiskNumber (pass-through)")
+    fmt_ev = fmt_ev.mask(boot["format"].eq("VMDK").fillna(False), "RVTools: vDisk (a VMDK)")
+    fmt_ev = fmt_ev.mask(boot["raw_mapping"].fillna(False), "RVTools: vDisk Raw (an RDM)")
     b.set("boot_disk_format", boot["format"], fmt_ev)
     boot_type = boot["vhd_type"].mask(
         boot["vhd_type"].isna() & boot["parent_path"].notna(), "Differencing"
@@ -536,8 +544,16 @@ def _disk_facts(b: _Builder, vms: pd.DataFrame, disks: pd.DataFrame, from_where:
     boot_type = boot_type.mask(
         boot["disk_number"].notna() | boot["raw_mapping"].fillna(False), "Physical"
     )
-    b.set("boot_disk_type", boot_type, "collector: Get-VHD VhdType / ParentPath")
-    b.set("boot_disk_size_gb", boot["size_bytes"].astype(FLOAT) / 2**30, "collector: Get-VHD Size")
+    b.set(
+        "boot_disk_type",
+        boot_type,
+        _said(vms, "collector: Get-VHD VhdType / ParentPath", "RVTools: vDisk Thin / delta file"),
+    )
+    b.set(
+        "boot_disk_size_gb",
+        boot["size_bytes"].astype(FLOAT) / 2**30,
+        _said(vms, "collector: Get-VHD Size", "RVTools: vDisk Capacity MiB"),
+    )
 
     # One-row-per-VM inventories state the boot disk directly.
     template = from_where + ": "
@@ -600,6 +616,7 @@ def _disk_facts(b: _Builder, vms: pd.DataFrame, disks: pd.DataFrame, from_where:
         )
     data = d[~is_boot]
     listed_index = vms.index[listed]
+    detail = _said(vms, "collector: Get-VMHardDiskDrive", "RVTools: vDisk")
 
     def count(mask: pd.Series, frame: pd.DataFrame) -> pd.Series:
         counts = frame[mask.fillna(False).astype(bool)].groupby("vm_key").size()
@@ -607,9 +624,17 @@ def _disk_facts(b: _Builder, vms: pd.DataFrame, disks: pd.DataFrame, from_where:
 
     b.set("ide_data_disk_count", count(data["controller_type"].eq("IDE"), data), detail)
     b.fill("ide_data_disk_count", vms["ide_data_disk_count"], template + "IDEDataDisks")
-    b.set("vhd_data_disk_count", count(data["format"].eq("VHD"), data), "collector: Get-VHD")
+    b.set(
+        "vhd_data_disk_count",
+        count(data["format"].eq("VHD"), data),
+        _said(vms, "collector: Get-VHD", "RVTools: vDisk (VMDK disks)"),
+    )
     b.fill("vhd_data_disk_count", vms["vhd_data_disk_count"], template + "VHDDataDisks")
-    b.set("shared_disk_count", count(d["shared"], d), "collector: SupportPersistentReservations")
+    b.set(
+        "shared_disk_count",
+        count(d["shared"], d),
+        _said(vms, "collector: SupportPersistentReservations", "RVTools: vDisk Sharing mode"),
+    )
     b.fill("shared_disk_count", vms["shared_disk_count"], template + "SharedDisks")
     b.set("passthrough_disk_count", count(passthrough, d), detail)
     b.fill("passthrough_disk_count", vms["passthrough_disk_count"], template + "PassThroughDisks")
@@ -643,13 +668,21 @@ def _device_facts(
     b.set(
         "legacy_nic_count",
         _count_listed(vms, nics, "nics_listed", nics["is_legacy"]),
-        "collector: Get-VMNetworkAdapter IsLegacy",
+        _said(
+            vms,
+            "collector: Get-VMNetworkAdapter IsLegacy",
+            "RVTools: vNetwork (the conversion gives synthetic adapters)",
+        ),
     )
     b.fill("legacy_nic_count", vms["legacy_nic_count"], template + "LegacyNICs")
     b.set(
         "synthetic_nic_count",
         _count_listed(vms, nics, "nics_listed", nics["is_legacy"].eq(False)),
-        "collector: Get-VMNetworkAdapter IsLegacy",
+        _said(
+            vms,
+            "collector: Get-VMNetworkAdapter IsLegacy",
+            "RVTools: vNetwork (the conversion gives synthetic adapters)",
+        ),
     )
 
     first_boot = vms["boot_order"].str.split(";").str[0].str.strip()
@@ -665,7 +698,11 @@ def _device_facts(
     with_media = floppies[floppies["path"].notna()]
     listed = vms["floppies_listed"].fillna(False).astype(bool)
     media = pd.Series(vms.index.isin(with_media["vm_key"]), index=vms.index).where(listed)
-    b.set("floppy_media", media, "collector: Get-VMFloppyDiskDrive Path")
+    b.set(
+        "floppy_media",
+        media,
+        _said(vms, "collector: Get-VMFloppyDiskDrive Path", "RVTools: vFloppy"),
+    )
     b.fill("floppy_media", vms["floppy_media"], template + "FloppyAttached")
     b.set(
         "floppy_path",
@@ -687,7 +724,7 @@ def _device_facts(
     b.set(
         "physical_dvd_count",
         _count_listed(vms, dvd, "dvd_drives_listed", dvd["media_type"].eq("Physical")),
-        "collector: Get-VMDvdDrive",
+        _said(vms, "collector: Get-VMDvdDrive", "RVTools: vCD Device Type"),
     )
     declared = vms["dvd_media"].str.lower()
     b.fill(
@@ -763,7 +800,11 @@ def _host_facts(b: _Builder, vms: pd.DataFrame, hosts: pd.DataFrame) -> None:
     version = host_key.map(by_host["os_version"]).astype(STRING)
     display = caption.fillna(version)
     display = display.mask(caption.notna() & version.notna(), caption + " (" + version + ")")
-    b.set("host_os", display, "collector: host Win32_OperatingSystem")
+    b.set(
+        "host_os",
+        display,
+        _said(vms, "collector: host Win32_OperatingSystem", "RVTools: vHost ESX Version"),
+    )
     b.set("host_gen2_capable", _host_windows_version(version), "collector: host OS version")
     declared = vms["host_os"]
     b.fill("host_os", declared, "inventory: HostOS")
