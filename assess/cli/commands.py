@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable
 
+from assess.cli.anonymize_command import cmd_anonymize
 from assess.cli.diff_command import run_diff
 from assess.cli.reference_commands import cmd_collector, cmd_explain, cmd_rules, cmd_template
 from assess.cli.run_command import cmd_run
@@ -18,4 +19,5 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "rules": cmd_rules,
     "explain": cmd_explain,
     "diff": run_diff,
+    "anonymize": cmd_anonymize,
 }

@@ -127,6 +127,19 @@ def build_parser() -> argparse.ArgumentParser:
     diff.add_argument("--xlsx", metavar="F")
     diff.add_argument("--json", metavar="F")
     diff.add_argument("--quiet", "-q", action="store_true")
+    anonymize = commands.add_parser(
+        "anonymize",
+        help="write an anonymized copy of an RVTools workbook",
+        description="Copy an RVTools .xlsx export with VM, host, cluster, datacenter and DNS "
+        "names, IPs and MACs replaced by the pseudonyms 'run --anonymize' gives.",
+    )
+    anonymize.add_argument("source", metavar="RVTOOLS.xlsx")
+    anonymize.add_argument("--out", metavar="F", required=True)
+    anonymize.add_argument(
+        "--anonymize-salt-env",
+        metavar="VAR",
+        help="the secret salt from $VAR (without it, a new random salt)",
+    )
     return parser
 
 

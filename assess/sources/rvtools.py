@@ -820,14 +820,14 @@ def _hosts(tab: _Tab, warnings: list[RowWarning]) -> pd.DataFrame:
     names = _parsed(tab, match, "host", to_text, "string", warnings)
     clusters = _parsed(tab, match, "cluster", to_text, "string", warnings)
     versions = _parsed(tab, match, "esx", to_text, "string", warnings)
+    known = names.notna().to_numpy()
     rows: Iterable[dict[str, Any]] = (
         {
-            "host": name,
-            "cluster": clusters[i],
-            "os_caption": versions[i],
+            "host": names[i],
+            "cluster": _na(clusters[i]),
+            "os_caption": _na(versions[i]),
             "source": f"{tab.where}:{int(tab.table.lines[i])}",
         }
-        for i, name in enumerate(names)
-        if name is not None
+        for i in np.flatnonzero(known).tolist()
     )
     return table_from_rows("hosts", rows)
