@@ -4,7 +4,7 @@
 ``(64-bit)``/``(32-bit)`` suffix give the guest. The discovery site in ``Machine ID`` says
 where a machine runs: a Hyper-V site's VM keeps its generation; a VMware or physical
 machine gets its ``firmware`` (and ``source_platform``), and the facts work out the
-generation it lands as. vCenter's OS names of VMware machines are split like RVTools'.
+generation it lands as.
 """
 
 from __future__ import annotations
@@ -24,10 +24,10 @@ from assess.sources.cell_values import (
     to_text,
     to_vm_state,
 )
-from assess.sources.column_mapping import Field, vms_from_table
+from assess.sources.column_mapping import Field, match_fields, vms_from_table
 from assess.sources.header_match import header_key
+from assess.sources.os_names import unreadable_os_names
 from assess.sources.table_files import Table
-from assess.sources.vmware_guest import split_vmware_os
 
 KIND = "azure-migrate"
 
@@ -116,8 +116,9 @@ def _load_azure_migrate(path: str, tables: list[Table]) -> SourceResult:
     if moved.any():
         vms["firmware"] = vms["generation"].map({1: "bios", 2: "efi"}).where(moved).astype("string")
         vms["generation"] = vms["generation"].mask(moved)
-        vmware = vms["source_platform"].eq("vmware").fillna(False) & vms["os_name"].notna()
-        vms.loc[vmware, "os_name"] = [split_vmware_os(t)[0] for t in vms.loc[vmware, "os_name"]]
+    matched = match_fields(table.headers, _AZURE_FIELDS)
+    if "os_name" in matched:
+        cell_warnings += unreadable_os_names(vms, path, matched.header("os_name"))
     return SourceResult(
         path=path,
         kind=KIND,

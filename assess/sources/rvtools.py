@@ -57,7 +57,6 @@ from assess.sources.cell_values import (
 from assess.sources.column_mapping import Field, vms_from_table
 from assess.sources.header_match import header_key, match_headers
 from assess.sources.table_files import Table, cell_text, gc_paused
-from assess.sources.vmware_guest import split_vmware_os
 
 KIND = "rvtools"
 
@@ -561,25 +560,24 @@ def _flags(cells: np.ndarray) -> np.ndarray:
     return np.array([str(c).strip().lower() in ("true", "yes", "1") for c in cells], dtype=bool)
 
 
+_BITS = re.compile(r"\((32|64)-?bit\)", re.IGNORECASE)
+
+
+def _bits(text: object) -> str | None:
+    found = _BITS.search(text) if isinstance(text, str) else None
+    return f"{found.group(1)}-bit" if found else None
+
+
 def _guest_columns(vms: pd.DataFrame, config_by_line: dict[int, str]) -> None:
-    """Split vCenter's OS names into a name to identify and the architecture; a Tools name
-    without ``(64-bit)`` takes the architecture of the configured type."""
+    """The architecture from vCenter's ``(64-bit)``; a Tools name without it takes the
+    configured type's. The OS name stays as written: the OS identification reads it."""
     if "os_name" not in vms:
         return
     lines = vms["source"].str.rsplit(":", n=1).str[1].astype(int)
-    names: list[str | None] = []
-    arches: list[str | None] = []
-    for text, line in zip(vms["os_name"].tolist(), lines.tolist(), strict=True):
-        if text is None or text is pd.NA:
-            names.append(None)
-            arches.append(None)
-            continue
-        name, arch = split_vmware_os(text)
-        if arch is None:
-            _, arch = split_vmware_os(str(config_by_line.get(line, "")))
-        names.append(name)
-        arches.append(arch)
-    vms["os_name"] = pd.array(names, dtype="string")
+    arches = [
+        _bits(text) or _bits(config_by_line.get(line))
+        for text, line in zip(vms["os_name"].tolist(), lines.tolist(), strict=True)
+    ]
     vms["os_architecture"] = pd.array(arches, dtype="string")
 
 

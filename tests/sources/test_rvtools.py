@@ -121,8 +121,8 @@ def test_every_layout_gives_the_vms_and_lists_templates_apart(layout_result) -> 
     assert web["hardware_version"] == "13" and web["state"] == "Running"
     assert web["memory_startup_bytes"] == 4096 * 2**20
     # VMware Tools when the VM runs, else the configuration file.
-    assert (web["os_name"], web["os_architecture"]) == ("Microsoft Windows Server 2019", "64-bit")
-    assert db["os_name"] == "Red Hat Enterprise Linux 8"
+    assert (web["os_name"], web["os_architecture"]) == (W2019, "64-bit")
+    assert db["os_name"] == "Red Hat Enterprise Linux 8 (64-bit)"
     assert web["checkpoint_count"] == 2 and db["checkpoint_count"] == 0
     if layout != "3.11":
         assert db["secure_boot"] is True

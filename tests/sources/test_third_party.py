@@ -63,7 +63,7 @@ def test_azure_migrate_boot_type_gives_the_generation_or_the_firmware() -> None:
     vmware = vms["AZM-VMW01"]
     assert (vmware["source_platform"], vmware["firmware"]) == ("vmware", "bios")
     assert vmware["generation"] is None  # the facts derive the one it lands as
-    assert vmware["os_name"] == "Microsoft Windows Server 2016"
+    assert vmware["os_name"] == "Microsoft Windows Server 2016 (64-bit)"
     assert vmware["os_architecture"] == "64-bit"
     text = messages(result)
     assert not any("left out" in m for m in text)
