@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from assess.engine.catalog import Catalog
-from assess.engine.evaluate import WaiverHook, assess
+from assess.engine.evaluate import KeepHook, WaiverHook, assess
 from assess.facts.derive import derive_facts
 from assess.facts.support_matrix import SupportMatrix
 from assess.model.anonymize import Pseudonymizer
@@ -15,6 +15,7 @@ from assess.model.assessment import Assessment, InputSummary
 from assess.model.diagnostics import RowWarning
 from assess.model.inventory import Inventory
 from assess.sources import SourceResult
+from assess.sources.overlap import resolve as resolve_overlap
 
 
 @dataclass
@@ -24,9 +25,13 @@ class RunResult:
     partial: bool = False  # an input was cut short or a host failed
 
 
-def summarize_input(result: SourceResult) -> InputSummary:
+def summarize_input(
+    result: SourceResult, collected_at: str | None = None, superseded: str = ""
+) -> InputSummary:
     status = "partial" if result.truncated and result.status == "ok" else result.status
     detail = result.detail or ("output cut short (no end record)" if result.truncated else "")
+    if superseded:
+        detail = f"{detail}; {superseded}" if detail else superseded
     return InputSummary(
         path=result.path,
         kind=result.kind,
@@ -34,6 +39,7 @@ def summarize_input(result: SourceResult) -> InputSummary:
         warnings=len(result.warnings),
         status=status,
         detail=detail,
+        collected_at=collected_at,
     )
 
 
@@ -43,6 +49,8 @@ def assess_sources(
     *,
     scope: Callable[[Inventory], Inventory] | None = None,
     waive: WaiverHook | None = None,
+    keep: KeepHook | None = None,
+    targets: Sequence[str] = (),
     messages: Sequence[str] = (),
     matrix_folder: Path | None = None,
     anonymize: Pseudonymizer | None = None,
@@ -51,7 +59,9 @@ def assess_sources(
     the inventory (policy scope), ``waive`` marks waived findings (policy waivers).
     ``anonymize`` replaces names and addresses after the scope, before the facts: every
     report, warning and note then shows pseudonyms only."""
-    inventory = Inventory.concat(result.inventory for result in results)
+    # The newest collection of a VM listed twice wins: join the inputs newest first.
+    overlap = resolve_overlap(results)
+    inventory = Inventory.concat(result.inventory for result in overlap.results)
     if scope is not None:
         inventory = scope(inventory)
     if anonymize is not None:
@@ -59,7 +69,10 @@ def assess_sources(
             anonymize.names("vm", result.templates)
         inventory = anonymize.inventory(inventory)
     facts = derive_facts(inventory, SupportMatrix.load(matrix_folder))
-    inputs = [summarize_input(result) for result in results]
+    inputs = [
+        summarize_input(r, overlap.collected_at.get(r.path), overlap.superseded.get(r.path, ""))
+        for r in results
+    ]
     notes = [note for result in results for note in result.notes]
     warnings = [w for result in results for w in result.warnings]
     if anonymize is not None:
@@ -73,6 +86,14 @@ def assess_sources(
             )
             for w in warnings
         ]
-    assessment = assess(facts, catalog, inputs=inputs, waive=waive, messages=[*notes, *messages])
+    assessment = assess(
+        facts,
+        catalog,
+        inputs=inputs,
+        waive=waive,
+        keep=keep,
+        targets=targets,
+        messages=[*notes, *messages],
+    )
     partial = any(i.status != "ok" for i in inputs)
     return RunResult(assessment=assessment, warnings=warnings, partial=partial)
