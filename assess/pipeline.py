@@ -23,6 +23,7 @@ class RunResult:
     assessment: Assessment
     warnings: list[RowWarning] = field(default_factory=list)
     partial: bool = False  # an input was cut short or a host failed
+    inventory: Inventory | None = None  # kept only when asked for (``assess plan`` needs it)
 
 
 def summarize_input(
@@ -53,6 +54,7 @@ def assess_sources(
     targets: Sequence[str] = (),
     messages: Sequence[str] = (),
     matrix_folder: Path | None = None,
+    keep_inventory: bool = False,
     anonymize: Pseudonymizer | None = None,
 ) -> RunResult:
     """Assess what the sources produced (files and scanned hosts alike). ``scope`` narrows
@@ -96,4 +98,9 @@ def assess_sources(
         messages=[*notes, *messages],
     )
     partial = any(i.status != "ok" for i in inputs)
-    return RunResult(assessment=assessment, warnings=warnings, partial=partial)
+    return RunResult(
+        assessment=assessment,
+        warnings=warnings,
+        partial=partial,
+        inventory=inventory if keep_inventory else None,
+    )
