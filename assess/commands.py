@@ -58,12 +58,29 @@ def report_warnings(result: RunResult, strict: bool) -> None:
         raise UsageError(f"{len(result.warnings)} input warning(s) and --strict is set")
 
 
-def finish_run(args: argparse.Namespace, result: RunResult) -> int:
+def report_context(args: argparse.Namespace, policy, catalog, scope=None, inputs=()):
+    """The engagement and assumptions the reports state (``ReportContext``)."""
+    from assess.report_context import build_context
+
+    return build_context(
+        client=getattr(args, "client", None),
+        engagement=getattr(args, "engagement", None),
+        paper=getattr(args, "paper", "a4") or "a4",
+        policy=policy,
+        catalog=catalog,
+        scope=scope,
+        input_paths=inputs,
+    )
+
+
+def finish_run(args: argparse.Namespace, result: RunResult, context=None) -> int:
     """Everything after the assessment: terminal, files, exit code. Shared by run and scan."""
     from assess.render import terminal, workbook_job
     from assess.render.json_report import write_json
 
     assessment = result.assessment
+    if context is not None:
+        assessment.context = context
     report_warnings(result, args.strict)
     console = output_console(args)
     written: list[Path] = []
@@ -114,6 +131,7 @@ def finish_run(args: argparse.Namespace, result: RunResult) -> int:
 def cmd_run(args: argparse.Namespace) -> int:
     from assess.pipeline import assess_sources
     from assess.render.terminal import progress
+    from assess.report_context import ScopeRecorder
     from assess.sources.registry import load_sources
 
     policy = load_policy(args)
@@ -121,15 +139,17 @@ def cmd_run(args: argparse.Namespace) -> int:
     console = output_console(args)
     with progress(console, "Reading inventories", total=None) as advance:
         results = load_sources(args.sources, on_progress=advance)
+    scope = ScopeRecorder(policy)
     result = assess_sources(
         results,
         catalog,
-        scope=policy.scope_inventory,
+        scope=scope,
         waive=policy.waive,
         messages=policy.messages,
     )
+    context = report_context(args, policy, catalog, scope, [r.path for r in results])
     del results  # the inventories: only the assessment is needed from here on
-    return finish_run(args, result)
+    return finish_run(args, result, context)
 
 
 def cmd_collector(args: argparse.Namespace) -> int:

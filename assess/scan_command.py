@@ -133,9 +133,11 @@ def run_scan(args: argparse.Namespace) -> int:
         finish_run,
         load_policy,
         output_console,
+        report_context,
     )
     from assess.pipeline import assess_sources
     from assess.render.scan_progress import scan_progress
+    from assess.report_context import ScopeRecorder
     from assess.scan import DEFAULT_WORKERS, collect_all
 
     err = error_console()
@@ -186,10 +188,11 @@ def run_scan(args: argparse.Namespace) -> int:
     for result in results:
         if result.status != "ok":
             warn(f"{result.target}: {result.status}: {result.reason}")
+    scope = ScopeRecorder(policy)
     outcome = assess_sources(
         [s for s in sources if len(s.inventory.vms) or len(s.inventory["hosts"])],
         catalog,
-        scope=policy.scope_inventory,
+        scope=scope,
         waive=policy.waive,
         messages=policy.messages,
         summarize=False,
@@ -198,4 +201,4 @@ def run_scan(args: argparse.Namespace) -> int:
     outcome.partial = outcome.partial or bool(failed) or any(r.status != "ok" for r in results)
     if args.out and not args.quiet:
         console.print(f"wrote {args.out} (raw records)", markup=False, highlight=False)
-    return finish_run(args, outcome)
+    return finish_run(args, outcome, report_context(args, policy, catalog, scope))

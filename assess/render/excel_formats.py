@@ -26,6 +26,8 @@ from assess.render.styles import (
 )
 
 FONT_SIZE = 10
+#: Column kinds whose line breaks are meant (one URL or one rule per line): never reflowed.
+KEEP_LINES_KINDS = frozenset({"references", "lines"})
 NUMBER_FORMATS = {
     "int": "#,##0",
     "hours": "#,##0.0#",
@@ -68,6 +70,7 @@ class Formats:
             props["num_format"] = NUMBER_FORMATS[kind]
         if wrap:
             props["text_wrap"] = True
+            props["indent"] = 1  # keeps text clear of a right-aligned number to its left
         if quote:
             props["quote_prefix"] = True
         if colour is not None:

@@ -29,7 +29,7 @@ from typing import Any
 
 import numpy as np
 
-from assess.render.excel_formats import Formats
+from assess.render.excel_formats import KEEP_LINES_KINDS, Formats
 from assess.render.safety import (
     DANGEROUS_LEADS,
     excel_text,
@@ -194,7 +194,7 @@ class RowWriter:
             kind=kind,
             text=pair(wrap=wrap),
             quoted=pair(wrap=wrap, quote=True),
-            reflow_text=wrap and kind != "references",
+            reflow_text=wrap and kind not in KEEP_LINES_KINDS,
         )
         if kind in ("int", "hours", "percent", "number", "datetime", "date"):
             plan.typed = pair(kind=kind)

@@ -3,10 +3,19 @@
 The terminal panel and the workbook's Summary sheet show the same tables (VMs by verdict,
 findings by rule, effort by conversion path / host / cluster) and the same status paragraph,
 so both read them from here. Everything is plain pandas over the assessment's frames.
+
+One rounding for every report: a VM's effort is rounded once to ``HOURS_DECIMALS`` (half
+up), and every total is the sum of those rounded figures, so the VMs sheet adds up to the
+Summary and the terminal shows the same numbers as the workbook. Shares are whole
+percentages (half up) of the same counts, stored as the rounded fraction so Excel's ``0%``
+format and the terminal print the same figure.
 """
 
 from __future__ import annotations
 
+import math
+
+import numpy as np
 import pandas as pd
 
 from assess.assessment import CONVERSION_PATHS, SEVERITIES, VERDICTS, Assessment
@@ -17,8 +26,37 @@ _SEVERITY_RANK = {severity: rank for rank, severity in enumerate(SEVERITIES)}
 NO_CLUSTER = "(no cluster)"
 
 
+HOURS_DECIMALS = 1
+
+
+def round_hours(values: pd.Series) -> pd.Series:
+    """Hours rounded half up to ``HOURS_DECIMALS`` (NA stays NA): the one rounding of effort
+    every report uses."""
+    scale = 10.0**HOURS_DECIMALS
+    # The small nudge keeps 2.25 (stored as 2.2499999...) rounding up, as people expect.
+    return np.floor(values.astype("float64") * scale + 0.5 + 1e-9) / scale
+
+
+def round_hour(value: float) -> float:
+    """``round_hours`` for one figure."""
+    return float(round_hours(pd.Series([value], dtype="float64")).iloc[0])
+
+
+def share(count: int, total: int) -> float:
+    """``count`` of ``total`` as a whole percentage (half up), returned as a fraction."""
+    if total <= 0:
+        return 0.0
+    return math.floor(count * 100 / total + 0.5) / 100
+
+
+def rounded_effort(vms: pd.DataFrame) -> pd.Series:
+    """Each VM's effort as the reports show it (rounded; NA for unknown)."""
+    numbers = pd.to_numeric(vms["effort_hours"], errors="coerce").astype("float64")
+    return round_hours(numbers)
+
+
 def _effort(frame: pd.DataFrame) -> pd.Series:
-    return pd.to_numeric(frame["effort_hours"], errors="coerce").astype("float64").fillna(0.0)
+    return rounded_effort(frame).fillna(0.0)
 
 
 def worst_first(vms: pd.DataFrame) -> pd.DataFrame:
@@ -40,6 +78,14 @@ def worst_first(vms: pd.DataFrame) -> pd.DataFrame:
     )
     order = keys.sort_values(list(keys.columns), kind="stable").index
     return vms.loc[order]
+
+
+def report_vms(vms: pd.DataFrame) -> pd.DataFrame:
+    """VMs as every list shows them: worst first, effort rounded the one way."""
+    ordered = worst_first(vms)
+    if ordered.empty:
+        return ordered
+    return ordered.assign(effort_hours=rounded_effort(ordered))
 
 
 def findings_in_report_order(findings: pd.DataFrame, vms_in_order: pd.DataFrame) -> pd.DataFrame:
@@ -66,13 +112,12 @@ def verdict_table(assessment: Assessment) -> pd.DataFrame:
     vms = assessment.vms
     counts = assessment.verdict_counts()
     effort = _effort(vms).groupby(vms["verdict"]).sum() if len(vms) else pd.Series(dtype=float)
-    total = max(len(vms), 1)
     return pd.DataFrame(
         {
             "verdict": list(VERDICTS),
             "vms": [counts[v] for v in VERDICTS],
-            "share": [counts[v] / total for v in VERDICTS],
-            "effort_hours": [float(effort.get(v, 0.0)) for v in VERDICTS],
+            "share": [share(counts[v], len(vms)) for v in VERDICTS],
+            "effort_hours": [round(float(effort.get(v, 0.0)), HOURS_DECIMALS) for v in VERDICTS],
         }
     )
 
@@ -106,7 +151,9 @@ def path_table(assessment: Assessment) -> pd.DataFrame:
         return pd.DataFrame(columns=["conversion_path", "vms", "effort_hours"])
     path = vms["conversion_path"].astype("string").fillna("unknown")
     grouped = pd.DataFrame({"path": path, "effort": _effort(vms)}).groupby("path")["effort"]
-    table = pd.DataFrame({"vms": grouped.size(), "effort_hours": grouped.sum()})
+    table = pd.DataFrame(
+        {"vms": grouped.size(), "effort_hours": grouped.sum().round(HOURS_DECIMALS)}
+    )
     order = [p for p in CONVERSION_PATHS if p in table.index]
     order += sorted(p for p in table.index if p not in CONVERSION_PATHS)
     return table.loc[order].rename_axis("conversion_path").reset_index()
@@ -126,7 +173,7 @@ def _group_table(assessment: Assessment, by: list[str]) -> pd.DataFrame:
     counts = pd.crosstab([keys[c] for c in by], vms["verdict"].astype("string"))
     counts = counts.reindex(columns=list(VERDICTS), fill_value=0)
     effort = _effort(vms).groupby([keys[c] for c in by]).sum()
-    table = counts.assign(vms=counts.sum(axis=1), effort_hours=effort)
+    table = counts.assign(vms=counts.sum(axis=1), effort_hours=effort.round(HOURS_DECIMALS))
     table.columns.name = None
     table = table.reset_index()[columns]
     # Clusters and hosts by name; VMs outside any cluster after the clusters.
