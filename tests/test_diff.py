@@ -217,6 +217,7 @@ def test_verdict_counts_then_and_now(diff: Diff) -> None:
     assert diff.verdict_deltas() == {
         "blocked": (1, 1, 0),
         "needs-data": (0, 1, 1),
+        "stays-gen1": (0, 0, 0),
         "ready-with-fixes": (5, 3, -2),
         "ready": (3, 2, -1),
         "already-gen2": (0, 2, 2),
