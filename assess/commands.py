@@ -96,7 +96,9 @@ def finish_run(args: argparse.Namespace, result: RunResult, context=None) -> int
             if not terminal.render_vm(assessment, console, args.vm):
                 raise UsageError(f"no VM named or with id {args.vm!r} in the assessment")
         else:
-            terminal.render_run(assessment, console, show_all=args.all)
+            terminal.render_run(
+                assessment, console, show_all=args.all, warnings=[str(w) for w in result.warnings]
+            )
 
         if json_path:
             write_json(assessment, json_path)
