@@ -86,7 +86,7 @@ def sheet_frames(assessment: Assessment) -> dict[str, pd.DataFrame]:
     vms = report_vms(assessment.vms)
     findings = findings_in_report_order(assessment.findings, vms)
     return {
-        "VMs": _with_columns(vms, vm_columns(assessment)),
+        "VMs": _with_columns(vms, vm_columns_with_extras(assessment)),
         "Findings": _with_columns(findings, FINDING_COLUMNS),
         "Rules": _with_columns(assessment.rules, RULE_COLUMNS),
         "Hosts": _with_columns(assessment.hosts, HOST_COLUMNS),

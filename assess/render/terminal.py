@@ -359,7 +359,7 @@ _REQUIRED = ("VM", "verdict", "path")
 _OPTIONAL = ("effort", "rules", "host", "B/F", "gains")
 _ORDER = ("host", "VM", "verdict", "path", "B/F", "effort", "rules", "gains")
 _CAPS = {"VM": 40, "host": 20, "gains": 48}
-_LEAST = {"VM": 10, "host": 8, "rules": 20, "gains": 16}
+_LEAST = {"VM": 10, "host": 8, "rules": 16, "gains": 16}
 #: How spare width is handed out: (column, up to this width; None: its natural width).
 _GROWTH = (
     ("VM", None),
