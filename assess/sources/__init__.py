@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from assess.diagnostics import RowWarning
-from assess.inventory import Inventory
+from assess.model.diagnostics import RowWarning
+from assess.model.inventory import Inventory
 
 
 @dataclass
@@ -18,8 +18,13 @@ class SourceResult:
     """What one input produced: its tables, what was wrong with some rows, and a summary."""
 
     path: str
-    kind: str  # template | getvm-csv | collector | foreign
+    kind: str  # template | getvm-csv | collector | azure-migrate | nri-hyperv-report
     inventory: Inventory
     warnings: list[RowWarning] = field(default_factory=list)
     rows_read: int = 0
     truncated: bool = False  # collector output without its end record
+    #: ``ok``, ``partial`` (some of it is missing) or ``failed`` (nothing usable), with why.
+    #: A file that loads is ``ok`` (``partial`` when truncated); a scanned host says how its
+    #: collection went.
+    status: str = "ok"
+    detail: str = ""

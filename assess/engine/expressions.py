@@ -1,0 +1,256 @@
+"""Rule conditions: small Python-like expressions over fact columns, evaluated column-wise.
+
+A condition such as ``boot_disk_controller == 'IDE' and has_boot_disk`` is parsed once, when
+the catalog loads, into a tree of allowed operations; unknown names, unknown functions, a
+text fact compared with a number and anything that is not an expression are rejected then,
+with the rule id, not at the 900th VM. Evaluation is vectorised over the whole facts frame.
+
+Unknown data follows three-valued (Kleene) logic, as pandas' nullable booleans do: a
+comparison with an NA fact is NA, ``False and NA`` is False, ``True and NA`` is NA. A rule
+whose condition is NA for a VM is ``unknown`` for that VM, never passed.
+
+Grammar: ``and``/``or``/``not`` (or ``&``/``|``/``~``), comparisons (``== != < <= > >=``,
+chains allowed), ``in``/``not in`` a list of constants, ``+ - * /`` on numbers, constants
+(text, numbers, true/false), and the functions ``isna(f)``, ``notna(f)`` (never NA),
+``startswith(f, 'x')``, ``endswith(f, 'x')``, ``contains(f, 'x')`` (case-insensitive).
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+import pandas as pd
+
+BOOL = "boolean"
+
+_COMPARE = {
+    ast.Eq: lambda a, b: a == b,
+    ast.NotEq: lambda a, b: a != b,
+    ast.Lt: lambda a, b: a < b,
+    ast.LtE: lambda a, b: a <= b,
+    ast.Gt: lambda a, b: a > b,
+    ast.GtE: lambda a, b: a >= b,
+}
+_ARITH = {
+    ast.Add: lambda a, b: a + b,
+    ast.Sub: lambda a, b: a - b,
+    ast.Mult: lambda a, b: a * b,
+    ast.Div: lambda a, b: a / b,
+}
+_TEXT_FUNCTIONS = {"startswith", "endswith", "contains"}
+_NA_FUNCTIONS = {"isna", "notna"}
+FUNCTIONS = frozenset(_TEXT_FUNCTIONS | _NA_FUNCTIONS)
+
+
+class ExpressionError(ValueError):
+    """A condition that cannot be used; the message says what and where."""
+
+
+@dataclass(frozen=True)
+class Condition:
+    """A parsed condition: ``names`` are the facts it reads."""
+
+    text: str
+    names: tuple[str, ...]
+    _evaluate: Callable[[pd.DataFrame], object]
+
+    def evaluate(self, facts: pd.DataFrame) -> pd.Series:
+        """A nullable boolean Series over ``facts.index``: True, False or NA (unknown)."""
+        result = self._evaluate(facts)
+        if not isinstance(result, pd.Series):
+            return pd.Series(result, index=facts.index, dtype=BOOL)
+        return result.astype(BOOL)
+
+
+def compile_condition(text: str, fact_types: Mapping[str, str]) -> Condition:
+    """Parse ``text`` against the known facts (name -> pandas dtype)."""
+    try:
+        tree = ast.parse(text.strip(), mode="eval")
+    except SyntaxError as exc:
+        raise ExpressionError(f"not an expression: {exc.msg} at column {exc.offset}") from None
+    names: list[str] = []
+    evaluate, kind = _compile(tree.body, fact_types, names)
+    if kind not in {"bool", "const"}:
+        raise ExpressionError("the condition must be true or false, not a value")
+    return Condition(text.strip(), tuple(dict.fromkeys(names)), evaluate)
+
+
+def _kind_of(dtype: str) -> str:
+    if dtype in {"Int64", "Float64", "int64", "float64"}:
+        return "number"
+    if dtype == BOOL:
+        return "bool"
+    return "text"
+
+
+def _compile(node: ast.AST, facts: Mapping[str, str], names: list[str]):
+    """Returns (function of the facts frame, kind) where kind is bool/number/text/const."""
+    if isinstance(node, ast.BoolOp):
+        parts = [_boolean(v, facts, names) for v in node.values]
+        join = (lambda a, b: a & b) if isinstance(node.op, ast.And) else (lambda a, b: a | b)
+
+        def boolop(frame: pd.DataFrame):
+            result = parts[0](frame)
+            for part in parts[1:]:
+                result = join(result, part(frame))
+            return result
+
+        return boolop, "bool"
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitAnd | ast.BitOr):
+        left, right = _boolean(node.left, facts, names), _boolean(node.right, facts, names)
+        if isinstance(node.op, ast.BitAnd):
+            return (lambda f: left(f) & right(f)), "bool"
+        return (lambda f: left(f) | right(f)), "bool"
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not | ast.Invert):
+        inner = _boolean(node.operand, facts, names)
+        return (lambda f: ~_as_bool(inner(f), f)), "bool"
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+        inner, kind = _compile(node.operand, facts, names)
+        if kind not in {"number", "const"}:
+            raise ExpressionError("'-' applies to numbers only")
+        return (lambda f: -inner(f)), kind
+    if isinstance(node, ast.BinOp) and type(node.op) in _ARITH:
+        left, lk = _compile(node.left, facts, names)
+        right, rk = _compile(node.right, facts, names)
+        if {lk, rk} - {"number", "const"}:
+            raise ExpressionError("arithmetic applies to number facts only")
+        op = _ARITH[type(node.op)]
+        return (lambda f: op(left(f), right(f))), "number"
+    if isinstance(node, ast.Compare):
+        return _compile_compare(node, facts, names), "bool"
+    if isinstance(node, ast.Call):
+        return _compile_call(node, facts, names), "bool"
+    if isinstance(node, ast.Name):
+        if node.id in {"true", "True"}:
+            return (lambda f: True), "const"
+        if node.id in {"false", "False"}:
+            return (lambda f: False), "const"
+        if node.id not in facts:
+            raise ExpressionError(f"unknown fact {node.id!r} (see 'assess rules --facts')")
+        names.append(node.id)
+        name = node.id
+        return (lambda f: f[name]), _kind_of(facts[name])
+    if isinstance(node, ast.Constant) and isinstance(node.value, str | int | float | bool):
+        value = node.value
+        return (lambda f: value), "const"
+    raise ExpressionError(f"'{ast.unparse(node)}' is not allowed in a condition")
+
+
+def _as_bool(value, frame: pd.DataFrame):
+    if isinstance(value, pd.Series):
+        return value.astype(BOOL)
+    return pd.Series(bool(value), index=frame.index, dtype=BOOL)
+
+
+def _boolean(node: ast.AST, facts: Mapping[str, str], names: list[str]):
+    evaluate, kind = _compile(node, facts, names)
+    if kind not in {"bool", "const"}:
+        raise ExpressionError(f"'{ast.unparse(node)}' is a value, not true or false")
+    return lambda frame: _as_bool(evaluate(frame), frame)
+
+
+def _constant(node: ast.AST) -> object:
+    if isinstance(node, ast.Constant) and isinstance(node.value, str | int | float | bool):
+        return node.value
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+        inner = _constant(node.operand)
+        if isinstance(inner, int | float):
+            return -inner
+    raise ExpressionError(f"'{ast.unparse(node)}' must be a constant")
+
+
+def _check_types(left_kind: str, right: ast.AST, right_kind: str, where: str) -> None:
+    kinds = {left_kind, right_kind} - {"const"}
+    if len(kinds) > 1:
+        raise ExpressionError(f"{where} compares a {' with a '.join(sorted(kinds))}")
+    if right_kind == "const" and left_kind in {"text", "number"}:
+        value = _constant(right)
+        wanted = str if left_kind == "text" else int | float
+        if not isinstance(value, wanted) or isinstance(value, bool):
+            raise ExpressionError(f"{where} compares a {left_kind} fact with {value!r}")
+
+
+def _compile_compare(node: ast.Compare, facts: Mapping[str, str], names: list[str]):
+    steps = []
+    left_node = node.left
+    left, left_kind = _compile(left_node, facts, names)
+    for op, right_node in zip(node.ops, node.comparators, strict=True):
+        where = f"'{ast.unparse(node)}'"
+        if isinstance(op, ast.In | ast.NotIn):
+            if not isinstance(right_node, ast.List | ast.Tuple | ast.Set):
+                raise ExpressionError(f"{where}: 'in' needs a list of constants")
+            values = [_constant(v) for v in right_node.elts]
+            for value in values:
+                _check_types(left_kind, ast.Constant(value), "const", where)  # type: ignore[arg-type]
+            steps.append(_membership(left, values, negate=isinstance(op, ast.NotIn)))
+            right, right_kind = (lambda f: None), "const"
+        elif type(op) in _COMPARE:
+            right, right_kind = _compile(right_node, facts, names)
+            _check_types(left_kind, right_node, right_kind, where)
+            steps.append(_comparison(left, right, _COMPARE[type(op)]))
+        else:
+            raise ExpressionError(f"{where}: operator not allowed")
+        left, left_kind = right, right_kind
+
+    def compare(frame: pd.DataFrame):
+        result = _as_bool(steps[0](frame), frame)
+        for step in steps[1:]:
+            result = result & _as_bool(step(frame), frame)
+        return result
+
+    return compare
+
+
+def _comparison(left, right, op):
+    def run(frame: pd.DataFrame):
+        return op(left(frame), right(frame))
+
+    return run
+
+
+def _membership(left, values: list[object], *, negate: bool):
+    def run(frame: pd.DataFrame):
+        series = left(frame)
+        if not isinstance(series, pd.Series):
+            return (series in values) != negate
+        result = series.isin(values).astype(BOOL)
+        if negate:
+            result = ~result
+        return result.mask(series.isna(), pd.NA)
+
+    return run
+
+
+def _compile_call(node: ast.Call, facts: Mapping[str, str], names: list[str]):
+    where = f"'{ast.unparse(node)}'"
+    if not isinstance(node.func, ast.Name) or node.func.id not in FUNCTIONS:
+        raise ExpressionError(f"{where}: functions allowed are {', '.join(sorted(FUNCTIONS))}")
+    if node.keywords:
+        raise ExpressionError(f"{where}: no keyword arguments")
+    func = node.func.id
+    if func in _NA_FUNCTIONS:
+        if len(node.args) != 1 or not isinstance(node.args[0], ast.Name):
+            raise ExpressionError(f"{where}: {func}() takes one fact name")
+        column, _ = _compile(node.args[0], facts, names)
+        if func == "isna":
+            return lambda f: column(f).isna().astype(BOOL)
+        return lambda f: column(f).notna().astype(BOOL)
+    if len(node.args) != 2:
+        raise ExpressionError(f"{where}: {func}() takes a text fact and a text")
+    column, kind = _compile(node.args[0], facts, names)
+    needle = _constant(node.args[1])
+    if kind != "text" or not isinstance(needle, str):
+        raise ExpressionError(f"{where}: {func}() takes a text fact and a text")
+    needle_lower = needle.lower()
+
+    def text_test(frame: pd.DataFrame):
+        lowered = column(frame).str.lower()
+        if func == "startswith":
+            return lowered.str.startswith(needle_lower)
+        if func == "endswith":
+            return lowered.str.endswith(needle_lower)
+        return lowered.str.contains(needle_lower, regex=False)
+
+    return text_test
