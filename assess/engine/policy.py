@@ -2,6 +2,8 @@
 
 Example (TOML)::
 
+    client = "Contoso Ltd"               # named in the reports (--client wins)
+    engagement = "Gen 2 wave 1"          # (--engagement wins)
     disabled = ["VM004"]                 # rules not evaluated at all
     rule_folders = ["custom-rules"]      # extra rule folders, relative to this file
 

@@ -15,11 +15,12 @@ sheet by sheet (``SHEET_COLUMNS``):
   ``DATA_GAP_COLUMNS``.
 
 The workbook shows the same data for people: human headers, columns in reading order and
-two more columns (``blocker_rules``, ``fix_rules``: rule id and title of the open blockers
-and fixes), see ``fields`` and ``workbook_frames``; its ``Fields`` sheet maps every header
-back to the field name here.
+workbook-only columns on the VMs sheet (``blocker_rules``, ``fix_rules``: rule id and title of
+the open blockers and fixes; ``stays_gen1``: the keep-on-Gen-1 decision in one line), see
+``xlsx.fields`` and ``workbook_frames``; its ``Fields`` sheet maps every header back to the
+field name here.
 
-Effort on the VMs list is rounded the one way every report rounds it (``summary``).
+Effort on the VMs list is rounded the one way every report rounds it (``figures``).
 
 CSV: UTF-8 with a BOM (so Excel shows accents; other readers skip it), RFC 4180
 quoting and CRLF line ends, NA as an empty field, booleans

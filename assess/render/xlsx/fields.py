@@ -1,7 +1,7 @@
 """Human column headers for the workbook, and where each one comes from.
 
 The snake_case column names of ``Assessment`` are the contract of the JSON and the CSV files
-(see ``tabular``). A workbook goes to people, so its list sheets show a human header
+(see ``sheet_tables``). A workbook goes to people, so its list sheets show a human header
 instead, and its ``Fields`` sheet maps every header back to its snake_case field with a
 one-line meaning: whoever filters the CSV or the JSON finds the same column there.
 

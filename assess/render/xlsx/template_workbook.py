@@ -13,11 +13,11 @@ from __future__ import annotations
 import csv
 import io
 import os
+import tempfile
 from pathlib import Path
 
-from xlsxwriter.workbook import Workbook
-
 from assess.atomic import atomic_path
+from assess.render.xlsx.formats import open_workbook
 from assess.sources.template import template_text
 
 SHEET = "Inventory"
@@ -87,11 +87,11 @@ def write_template_workbook(path: str | os.PathLike[str]) -> Path:
     target = Path(path)
     rows = template_rows()
     headers = rows[0]
-    with atomic_path(target, suffix=".xlsx") as tmp:
-        workbook = Workbook(
-            str(tmp),
-            {"strings_to_numbers": False, "strings_to_formulas": False, "strings_to_urls": False},
-        )
+    with (
+        atomic_path(target, suffix=".xlsx") as tmp,
+        tempfile.TemporaryDirectory(prefix="gen2-template-", ignore_cleanup_errors=True) as work,
+    ):
+        workbook = open_workbook(str(tmp), work)
         ws = workbook.add_worksheet(SHEET)
         header = workbook.add_format(
             {"bold": True, "font_color": "#FFFFFF", "bg_color": "#1F3864", "valign": "vcenter"}

@@ -11,11 +11,12 @@ threads by ``xlsx_zip`` (the same archive, sooner).
 
 Headers are for people (``fields``): "VM", "Verdict", "Effort (h)"; each header cell carries
 a note with its meaning and its snake_case field name, and the ``Fields`` sheet lists every
-header with its field, the contract of the JSON and CSV files (see ``tabular``). Columns run
+header with its field, the contract of the JSON and CSV files (see ``sheet_tables``). Columns run
 in reading order: name and host first, the decision next, facts after, ids last.
 
 Every sheet prints: landscape, one page wide, header row repeated, client and engagement in
-the page header, page numbers in the footer (``excel_print``).
+the page header, page numbers in the footer (``print_setup``); a "Scope and assumptions"
+sheet states what the figures rest on (``scope_sheet``).
 
 Safety: nothing from an inventory is ever written with ``write()`` (which guesses types) and
 the workbook is opened with ``strings_to_formulas``/``strings_to_urls``/``strings_to_numbers``
