@@ -4,11 +4,12 @@ The terminal panel and the workbook's Summary sheet show the same tables (VMs by
 findings by rule, effort by conversion path / host / cluster) and the same status paragraph,
 so both read them from here. Everything is plain pandas over the assessment's frames.
 
-One rounding for every report: a VM's effort is rounded once to ``HOURS_DECIMALS`` (half
-up), and every total is the sum of those rounded figures, so the VMs sheet adds up to the
-Summary and the terminal shows the same numbers as the workbook. Shares are whole
-percentages (half up) of the same counts, stored as the rounded fraction so Excel's ``0%``
-format and the terminal print the same figure.
+One rounding for every report: a VM's effort is rounded once to ``VM_DECIMALS`` (half up;
+quarter hours survive), every total is the sum of those figures rounded half up to
+``TOTAL_DECIMALS``, and the rounded figures are what the reports write: the VMs sheet adds
+up to the Summary, and the terminal and the workbook show the same numbers. Shares are
+whole percentages (half up) of the same counts, stored as the rounded fraction so Excel's
+``0%`` format and the terminal print the same figure.
 """
 
 from __future__ import annotations
@@ -26,20 +27,21 @@ _SEVERITY_RANK = {severity: rank for rank, severity in enumerate(SEVERITIES)}
 NO_CLUSTER = "(no cluster)"
 
 
-HOURS_DECIMALS = 1
+VM_DECIMALS = 2
+TOTAL_DECIMALS = 1
 
 
-def round_hours(values: pd.Series) -> pd.Series:
-    """Hours rounded half up to ``HOURS_DECIMALS`` (NA stays NA): the one rounding of effort
-    every report uses."""
-    scale = 10.0**HOURS_DECIMALS
+def round_hours(values: pd.Series, decimals: int = TOTAL_DECIMALS) -> pd.Series:
+    """Hours rounded half up to ``decimals`` (NA stays NA): the one rounding of effort every
+    report uses."""
+    scale = 10.0**decimals
     # The small nudge keeps 2.25 (stored as 2.2499999...) rounding up, as people expect.
     return np.floor(values.astype("float64") * scale + 0.5 + 1e-9) / scale
 
 
-def round_hour(value: float) -> float:
+def round_hour(value: float, decimals: int = TOTAL_DECIMALS) -> float:
     """``round_hours`` for one figure."""
-    return float(round_hours(pd.Series([value], dtype="float64")).iloc[0])
+    return float(round_hours(pd.Series([value], dtype="float64"), decimals).iloc[0])
 
 
 def share(count: int, total: int) -> float:
@@ -52,7 +54,7 @@ def share(count: int, total: int) -> float:
 def rounded_effort(vms: pd.DataFrame) -> pd.Series:
     """Each VM's effort as the reports show it (rounded; NA for unknown)."""
     numbers = pd.to_numeric(vms["effort_hours"], errors="coerce").astype("float64")
-    return round_hours(numbers)
+    return round_hours(numbers, VM_DECIMALS)
 
 
 def _effort(frame: pd.DataFrame) -> pd.Series:
@@ -117,7 +119,7 @@ def verdict_table(assessment: Assessment) -> pd.DataFrame:
             "verdict": list(VERDICTS),
             "vms": [counts[v] for v in VERDICTS],
             "share": [share(counts[v], len(vms)) for v in VERDICTS],
-            "effort_hours": [round(float(effort.get(v, 0.0)), HOURS_DECIMALS) for v in VERDICTS],
+            "effort_hours": [round_hour(float(effort.get(v, 0.0))) for v in VERDICTS],
         }
     )
 
@@ -152,7 +154,7 @@ def path_table(assessment: Assessment) -> pd.DataFrame:
     path = vms["conversion_path"].astype("string").fillna("unknown")
     grouped = pd.DataFrame({"path": path, "effort": _effort(vms)}).groupby("path")["effort"]
     table = pd.DataFrame(
-        {"vms": grouped.size(), "effort_hours": grouped.sum().round(HOURS_DECIMALS)}
+        {"vms": grouped.size(), "effort_hours": round_hours(grouped.sum())}
     )
     order = [p for p in CONVERSION_PATHS if p in table.index]
     order += sorted(p for p in table.index if p not in CONVERSION_PATHS)
@@ -173,7 +175,7 @@ def _group_table(assessment: Assessment, by: list[str]) -> pd.DataFrame:
     counts = pd.crosstab([keys[c] for c in by], vms["verdict"].astype("string"))
     counts = counts.reindex(columns=list(VERDICTS), fill_value=0)
     effort = _effort(vms).groupby([keys[c] for c in by]).sum()
-    table = counts.assign(vms=counts.sum(axis=1), effort_hours=effort.round(HOURS_DECIMALS))
+    table = counts.assign(vms=counts.sum(axis=1), effort_hours=round_hours(effort))
     table.columns.name = None
     table = table.reset_index()[columns]
     # Clusters and hosts by name; VMs outside any cluster after the clusters.

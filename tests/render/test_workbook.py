@@ -248,7 +248,7 @@ def test_summary_has_charts_and_the_status_paragraph(written, book):
     assert any("<c:barChart>" in c for c in charts)
     texts = [c.value for row in book["Summary"].iter_rows() for c in row if c.value]
     paragraph = next(t for t in texts if isinstance(t, str) and t.startswith("Of 12 Generation"))
-    assert "6 are ready with fixes (est. 20.1 h)" in paragraph  # sum of the rounded VMs
+    assert "6 are ready with fixes (est. 20 h)" in paragraph
     assert "3 are blocked" in paragraph
     assert "Findings by rule" in texts and "Effort by host" in texts
 

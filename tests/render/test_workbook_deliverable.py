@@ -13,7 +13,7 @@ import pytest
 from rich.console import Console
 
 from assess.model.assessment import ReportContext
-from assess.render.figures import round_hours, share
+from assess.render.figures import round_hour, round_hours, share
 from assess.render.styles import VERDICT_COLOURS
 from assess.render.terminal.report import render_run
 from assess.render.xlsx.workbook import LIST_SHEETS, SHEET_ORDER, write_workbook
@@ -211,13 +211,16 @@ def test_terminal_and_workbook_show_the_same_figures(book):
     # The VMs sheet adds up to the Summary's effort.
     efforts = [c.value or 0 for c in _by_field(book["VMs"], "effort_hours")]
     total = next(r for r in rows[start:] if r[0] == "Total")[4]
-    assert round(sum(efforts), 1) == total
+    assert round_hour(sum(efforts)) == total
 
 
 def test_one_rounding_half_up():
-    values = pd.Series([2.25, 2.35, 0.05, 19.449999, None], dtype="float64")
+    values = pd.Series([2.25, 2.35, 0.05, 19.449999, None], dtype="float64")  # one decimal
     assert round_hours(values).tolist()[:4] == [2.3, 2.4, 0.1, 19.4]
     assert pd.isna(round_hours(values).iloc[4])
+    quarters = pd.Series([1.75, 2.125, 0.333333], dtype="float64")
+    assert round_hours(quarters, 2).tolist() == [1.75, 2.13, 0.33]  # a VM keeps its quarters
+    assert round_hour(68.55) == 68.6  # Excel's 0.0 format shows the same
     assert share(9, 40) == 0.23  # 22.5 % -> 23 %, as Excel shows it
     assert share(1, 3) == 0.33 and share(0, 0) == 0.0
 

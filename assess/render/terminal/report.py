@@ -211,7 +211,7 @@ def summary_panel(assessment: Assessment, width: int = 100) -> Panel:
     title = f"Generation 2 readiness: {len(vms):,} VM{'s' if len(vms) != 1 else ''}"
     title += f" on {hosts:,} host{'s' if hosts != 1 else ''}"
     parts: list[RenderableType] = []
-    parts.extend(_side_by_side(_verdict_grid(assessment), _rule_grid(assessment), width))
+    parts.extend(_side_by_side(_verdict_grid(assessment), _rule_grid(assessment, width), width))
     parts.append(Text())
     parts.extend(_side_by_side(_path_grid(assessment), _host_grid(assessment), width))
     paragraph = figures.status_paragraph(assessment)
@@ -264,9 +264,10 @@ def _verdict_grid(assessment: Assessment) -> Table:
     return table
 
 
-def _rule_grid(assessment: Assessment) -> Table:
+def _rule_grid(assessment: Assessment, width: int = 100) -> Table:
     table = _grid("Top findings", ("rule", "left"), ("VMs", "right"), ("title", "left"))
-    table.columns[2].max_width = 40
+    # Titles are cut only where the width is short: beside the verdicts from 96 columns up.
+    table.columns[2].max_width = 40 if width < 140 else 72
     rules = figures.rule_table(assessment)
     for item in rules.head(TOP_RULES).itertuples(index=False):
         table.add_row(_severity_id(item.rule, item.severity), f"{item.vms:,}", _text(item.title))
@@ -446,7 +447,7 @@ def vm_table(vms: pd.DataFrame, width: int = 100, rules: pd.DataFrame | None = N
                 "verdict": _verdict(vm["verdict"]),
                 "path": _text(vm["conversion_path"]),
                 "B/F": Text(f"{_int(vm['blockers'])}/{_int(vm['fixes'])}"),
-                "effort": Text(_hours(vm["effort_hours"])),
+                "effort": Text(_hours(vm["effort_hours"], 2)),
                 "rules": rule_text,
                 "gains": Text("" if is_na(gains) else terminal_text(gains), style="dim"),
             }
@@ -579,7 +580,7 @@ def _vm_panel(assessment: Assessment, vm: Mapping[str, Any]) -> Panel:
     grid.add_column(overflow="fold")
     grid.add_row("verdict", _verdict(vm["verdict"]))
     grid.add_row("conversion path", _text(vm["conversion_path"]))
-    effort = "-" if is_na(vm["effort_hours"]) else f"{_hours(vm['effort_hours'])} h"
+    effort = "-" if is_na(vm["effort_hours"]) else f"{_hours(vm['effort_hours'], 2)} h"
     grid.add_row("effort", effort)
     confidence = vm.get("confidence")
     grid.add_row(
