@@ -153,9 +153,7 @@ def path_table(assessment: Assessment) -> pd.DataFrame:
         return pd.DataFrame(columns=["conversion_path", "vms", "effort_hours"])
     path = vms["conversion_path"].astype("string").fillna("unknown")
     grouped = pd.DataFrame({"path": path, "effort": _effort(vms)}).groupby("path")["effort"]
-    table = pd.DataFrame(
-        {"vms": grouped.size(), "effort_hours": round_hours(grouped.sum())}
-    )
+    table = pd.DataFrame({"vms": grouped.size(), "effort_hours": round_hours(grouped.sum())})
     order = [p for p in CONVERSION_PATHS if p in table.index]
     order += sorted(p for p in table.index if p not in CONVERSION_PATHS)
     return table.loc[order].rename_axis("conversion_path").reset_index()
