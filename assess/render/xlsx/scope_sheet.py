@@ -82,6 +82,8 @@ def _header(sheet: SheetCursor, labels: list[str], numeric: tuple[int, ...] = ()
         props = dict(_HEADER)
         if col in numeric:
             props["align"] = "right"
+        elif col:
+            props["indent"] = 1  # clear of a right-aligned number header to its left
         sheet.text(sheet.row, col, label, **props)
     sheet.row += 1
 
@@ -91,7 +93,7 @@ def _none(sheet: SheetCursor, text: str) -> None:
     sheet.row += 1
 
 
-def _moment(sheet: SheetCursor, col: int, value: Any) -> None:
+def _moment(sheet: SheetCursor, col: int, value: Any, indent: int = 1) -> None:
     """A time in UTC as a date cell; text that is not a time stays text; NA stays empty."""
     if is_na(value) or value == "":
         sheet.text(sheet.row, col, "unknown", italic=True, **_MUTED)
@@ -109,7 +111,7 @@ def _moment(sheet: SheetCursor, col: int, value: Any) -> None:
     if moment.tzinfo is not None:
         moment = moment.astimezone(UTC).replace(tzinfo=None)
     sheet.ws.write_datetime(
-        sheet.row, col, moment, sheet.fmts.get(num_format=_DATETIME, align="left", indent=1)
+        sheet.row, col, moment, sheet.fmts.get(num_format=_DATETIME, align="left", indent=indent)
     )
 
 
@@ -126,7 +128,7 @@ def _pairs(sheet: SheetCursor, rows: list[tuple[str, object]]) -> None:
     for label, value in rows:
         sheet.text(sheet.row, 0, label, bold=True, font_color="#404040")
         if isinstance(value, datetime):
-            _moment(sheet, 1, value)
+            _moment(sheet, 1, value, indent=0)
         else:
             text = "" if value is None else str(value)
             sheet.text(sheet.row, 1, text or "not stated", **({} if text else _MUTED))
