@@ -124,6 +124,17 @@ def _wrapped(sheet: SheetCursor, col: int, value: object) -> None:
     sheet.text(sheet.row, col, text, text_wrap=True, valign="top")
 
 
+def _parse_times(values: pd.Series) -> list[datetime | None]:
+    """A column of times (datetimes or ISO 8601 text) as aware datetimes, None where not."""
+    if pd.api.types.is_datetime64_any_dtype(values.dtype):
+        parsed = values if values.dt.tz is not None else values.dt.tz_localize(UTC)
+    else:
+        parsed = pd.to_datetime(
+            values.astype("string"), errors="coerce", utc=True, format="ISO8601"
+        )
+    return [None if pd.isna(v) else v.to_pydatetime() for v in parsed.tolist()]
+
+
 def _pairs(sheet: SheetCursor, rows: list[tuple[str, object]]) -> None:
     for label, value in rows:
         sheet.text(sheet.row, 0, label, bold=True, font_color="#404040")
@@ -174,14 +185,17 @@ def _hosts(sheet: SheetCursor, assessment: Assessment) -> None:
     _section(sheet, "Hosts and collection times")
     _header(sheet, ["Host", "Source", "VMs", "Gen 1 VMs", "Collected (UTC)", "Status"], (2, 3))
     hosts = assessment.hosts
-    for item in hosts.to_dict("records"):
+    # Parsed once for the column (per cell, pandas takes milliseconds a value).
+    parsed = _parse_times(hosts["collected_at"]) if len(hosts) else []
+    for item, moment in zip(hosts.to_dict("records"), parsed, strict=True):
         sheet.text(sheet.row, 0, item.get("host"), bold=True)
         sheet.text(sheet.row, 1, item.get("source"), **_MUTED)
         for col, key in ((2, "vm_count"), (3, "gen1_vms")):
             value = item.get(key)
             if not is_na(value):
                 sheet.number(sheet.row, col, float(value), "#,##0")
-        _moment(sheet, 4, item.get("collected_at"))
+        raw = item.get("collected_at")
+        _moment(sheet, 4, moment if moment is not None else raw)
         status = item.get("status")
         reason = item.get("reason")
         text = f"{status}: {reason}" if not is_na(reason) and reason else status
@@ -287,7 +301,7 @@ def _effort(sheet: SheetCursor, assessment: Assessment) -> None:
     _header(sheet, ["Rule", "Title", "Severity", "Hours"], (3,))
     for item in assessment.rules.to_dict("records"):
         sheet.text(sheet.row, 0, item.get("id"), bold=True)
-        sheet.text(sheet.row, 1, item.get("title"))
+        _wrapped(sheet, 1, item.get("title"))
         sheet.text(sheet.row, 2, item.get("severity"))
         hours = item.get("effort_hours")
         if not is_na(hours):

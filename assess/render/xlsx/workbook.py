@@ -112,6 +112,7 @@ WRAP_WIDTHS: dict[str, int] = {
     "how_to_get": 50,
     "reason": 40,
     "needs": 30,
+    "needed_by": 30,
     "missing_facts": 36,
     "waiver_reason": 36,
     "references": 60,
