@@ -15,7 +15,7 @@ class Verdict(StrEnum):
 
     BLOCKED = "blocked"
     NEEDS_DATA = "needs-data"
-    STAYS_GEN1 = "stays-gen1"  # the client decided: waived blockers or a policy keep
+    STAYS_GEN1 = "stays-gen1"  # the client decided: waived blockers or policy keep_gen1
     READY_WITH_FIXES = "ready-with-fixes"
     READY = "ready"
     ALREADY_GEN2 = "already-gen2"
