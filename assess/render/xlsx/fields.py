@@ -28,7 +28,8 @@ CORE_FIELDS: dict[str, tuple[str, str]] = {
     "state": ("State", "VM state when collected."),
     "verdict": (
         "Verdict",
-        "blocked > needs-data > stays-gen1 > ready-with-fixes > ready; already-gen2 needs nothing.",
+        "blocked > needs-data > stays-gen1 > ready-with-fixes > ready; already-gen2 needs "
+        "nothing. stays-gen1: the client decided (waiver or policy); no effort counted.",
     ),
     "conversion_path": (
         "Path",
