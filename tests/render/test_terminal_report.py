@@ -122,7 +122,7 @@ def test_a_vm_that_stays_on_gen1_shows_the_decision():
     out = _render(render_run, a, width=200, show_all=True)
     line = next(line for line in out.splitlines() if "APP-LEGACY" in line)
     assert "stays-gen1" in line
-    assert "stays on Gen 1: ERP replacement in 2027 (cio@corp.example, until 2027-06-30)" in line
+    assert "ERP replacement in 2027 (cio@corp.example, until 2027-06-30)" in line
     table = out[out.index("VMs, worst first") :]
     assert table.index("APP-LEGACY") > table.index("BUILD01")  # after needs-data
     assert table.index("APP-LEGACY") < table.index("SQL01")  # before ready-with-fixes

@@ -28,6 +28,7 @@ from rich.text import Text
 
 from assess.model.assessment import SEVERITIES, Assessment
 from assess.render import figures
+from assess.render.sheet_tables import decision_text
 from assess.render.styles import host_status_colour, severity_colour, verdict_colour
 from assess.render.text_safety import is_na, is_plain_url, reflow, terminal_text
 
@@ -357,10 +358,10 @@ class _Col:
 #: VM table columns most useful first; a narrow terminal drops from the end of
 #: ``_OPTIONAL`` first (``verdict`` and ``path`` are never dropped).
 _REQUIRED = ("VM", "verdict", "path")
-_OPTIONAL = ("effort", "rules", "host", "B/F", "gains")
-_ORDER = ("host", "VM", "verdict", "path", "B/F", "effort", "rules", "gains")
-_CAPS = {"VM": 40, "host": 20, "gains": 48}
-_LEAST = {"VM": 10, "host": 8, "rules": 16, "gains": 16}
+_OPTIONAL = ("effort", "rules", "host", "B/F", "why convert")
+_ORDER = ("host", "VM", "verdict", "path", "B/F", "effort", "rules", "why convert")
+_CAPS = {"VM": 40, "host": 20, "why convert": 48}
+_LEAST = {"VM": 10, "host": 8, "rules": 16, "why convert": 16}
 #: How spare width is handed out: (column, up to this width; None: its natural width).
 _GROWTH = (
     ("VM", None),
@@ -368,7 +369,7 @@ _GROWTH = (
     ("rules", 40),
     ("host", None),
     ("rules", None),
-    ("gains", None),
+    ("why convert", None),
 )
 
 
@@ -436,7 +437,11 @@ def vm_table(vms: pd.DataFrame, width: int = 100, rules: pd.DataFrame | None = N
     rows: list[dict[str, Text]] = []
     for vm in records:
         if vm.get("verdict") == "stays-gen1":
-            rule_text = Text(terminal_text(stays_gen1_text(vm)), style="magenta")
+            # The verdict says "stays-gen1": the column gives the decision itself.
+            decision = decision_text(
+                *(vm.get(f"stays_gen1_{k}") for k in ("reason", "owner", "expires"))
+            )
+            rule_text = Text(terminal_text(decision or stays_gen1_text(vm)), style="magenta")
         else:
             rule_text = Text(_rules_cell(vm.get("finding_ids"), rank, cache), style="dim")
         gains = vm.get("reasons_to_convert_text") if has_gains else None
@@ -449,10 +454,10 @@ def vm_table(vms: pd.DataFrame, width: int = 100, rules: pd.DataFrame | None = N
                 "B/F": Text(f"{_int(vm['blockers'])}/{_int(vm['fixes'])}"),
                 "effort": Text(_hours(vm["effort_hours"], 2)),
                 "rules": rule_text,
-                "gains": Text("" if is_na(gains) else terminal_text(gains), style="dim"),
+                "why convert": Text("" if is_na(gains) else terminal_text(gains), style="dim"),
             }
         )
-    names = [n for n in _ORDER if n != "gains" or has_gains]
+    names = [n for n in _ORDER if n != "why convert" or has_gains]
     columns = []
     for name in names:
         longest = max([len(name), *(row[name].cell_len for row in rows)])
