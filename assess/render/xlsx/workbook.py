@@ -287,11 +287,15 @@ class _ListWriter:
     def _header(self, columns: list[_Column], rows: int) -> None:
         ws = self.ws
         header = self.fmts.header()
+        numeric_header = self.fmts.header(align="right")  # over right-aligned numbers
         ws.set_row(0, 20)
         for col, column in enumerate(columns):
             ws.set_column(col, col, column.width)
             info = self.headers.get(column.name)
-            ws.write_string(0, col, info.header if info else column.name, header)
+            numeric = column.kind in ("int", "hours", "percent", "number")
+            ws.write_string(
+                0, col, info.header if info else column.name, numeric_header if numeric else header
+            )
             if info is not None and self.sheet != "Fields":
                 note = f"{info.meaning} Field: {info.field}".strip()
                 ws.write_comment(0, col, note, {"x_scale": 1.6, "y_scale": 0.6})
