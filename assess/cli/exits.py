@@ -1,7 +1,8 @@
 """Exit codes and the usage error every command shares.
 
-0 done; 1 ``--fail-on`` threshold met; 2 usage or input error, nothing assessed;
-3 partial: some inputs or hosts failed, the rest was assessed and reported.
+0 done; 1 ``--fail-on`` threshold met (verify: an unexpected difference); 2 usage or input
+error, nothing assessed; 3 partial: some inputs or hosts failed, the rest was assessed and
+reported.
 """
 
 from __future__ import annotations

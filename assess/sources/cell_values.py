@@ -39,6 +39,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from assess.model.os_identity import architecture
+
 Parser = Callable[[Any], Any]
 
 #: Cell texts that say "not known" (compared lower case, trimmed).
@@ -413,6 +415,101 @@ to_checkpoint_type = make_enum(
 )
 
 
+#: ``StartAction`` (``Msvm_VirtualSystemSettingData.AutomaticStartupAction``).
+to_start_action = make_enum(
+    "automatic start action",
+    ["Nothing", "StartIfRunning", "Start"],
+    {2: "Nothing", 3: "StartIfRunning", 4: "Start"},
+    {"none": "Nothing", "alwaysstart": "Start", "restartifpreviouslyactive": "StartIfRunning"},
+)
+#: ``StopAction`` (``Msvm_VirtualSystemSettingData.AutomaticShutdownAction``).
+to_stop_action = make_enum(
+    "automatic stop action",
+    ["TurnOff", "Save", "ShutDown"],
+    {2: "TurnOff", 3: "Save", 4: "ShutDown"},
+    {"savestate": "Save"},
+)
+#: ``CheckpointType`` of a VM (``Msvm_VirtualSystemSettingData.UserSnapshotType``); not the
+#: ``SnapshotType`` of one checkpoint (``to_checkpoint_type``).
+to_vm_checkpoint_type = make_enum(
+    "checkpoint type setting",
+    ["Disabled", "Production", "ProductionOnly", "Standard"],
+    {2: "Disabled", 3: "Production", 4: "ProductionOnly", 5: "Standard"},
+)
+#: ``VMNetworkAdapterVlanMode``: Untagged 0, Access 1, Trunk 2, Private 3.
+to_vlan_mode = make_enum(
+    "VLAN mode",
+    ["Untagged", "Access", "Trunk", "Private"],
+    {0: "Untagged", 1: "Access", 2: "Trunk", 3: "Private"},
+)
+#: ``VMNetworkAdapterPortMirroringMode``: None 0, Destination 1, Source 2.
+to_port_mirroring = make_enum(
+    "port mirroring mode",
+    ["None", "Destination", "Source"],
+    {0: "None", 1: "Destination", 2: "Source"},
+)
+
+#: ``VMNetworkAdapterPrivateVlanMode`` (``PvlanMode``): Isolated 1, Community 2, Promiscuous 3.
+to_private_vlan_mode = make_enum(
+    "private VLAN mode",
+    ["Isolated", "Community", "Promiscuous"],
+    {1: "Isolated", 2: "Community", 3: "Promiscuous"},
+)
+
+_VLAN_RANGE = re.compile(r"^(\d+)(?:-(\d+))?$")
+
+
+def to_vlan_id(value: Any) -> int | None:
+    """A VLAN id, 0 (none) to 4094."""
+    number = to_int(value)
+    if number is not None and not 0 <= number <= 4094:
+        raise ValueError(f"{_show(value)} is not a VLAN id (0-4094)")
+    return number
+
+
+def to_vlan_list(value: Any) -> str | None:
+    """A VLAN id list (``[10, 20, 21, 22]``, ``"10,20-22"``, one id) as compact text
+    ``10,20-22``, the form ``Set-VMNetworkAdapterVlan -AllowedVlanIdList`` takes; an empty
+    list is unknown."""
+    if is_blank(value):
+        return None
+    ids: set[int] = set()
+    parts = value if isinstance(value, list) else [value]
+    for part in parts:
+        if is_blank(part):
+            continue
+        if isinstance(part, str):
+            for piece in part.replace(";", ",").split(","):
+                piece = re.sub(r"\s+", "", piece)
+                if not piece:
+                    continue
+                match = _VLAN_RANGE.match(piece)
+                if not match:
+                    raise ValueError(f"{_show(value)} is not a VLAN id list (such as 10,20-30)")
+                low = int(match.group(1))
+                high = int(match.group(2) or low)
+                if high < low or high > 4094 or high - low > 4094:
+                    raise ValueError(f"{_show(value)} is not a VLAN id list (such as 10,20-30)")
+                ids.update(range(low, high + 1))
+        else:
+            number = to_vlan_id(part)
+            if number is not None:
+                ids.add(number)
+    if not ids:
+        return None
+    ranges: list[str] = []
+    ordered = sorted(ids)
+    start = previous = ordered[0]
+    for number in [*ordered[1:], None]:
+        if number is not None and number == previous + 1:
+            previous = number
+            continue
+        ranges.append(str(start) if start == previous else f"{start}-{previous}")
+        if number is not None:
+            start = previous = number
+    return ",".join(ranges)
+
+
 def to_on_off(value: Any) -> bool | None:
     """``OnOffState`` (On = 0, Off = 1), ``On``/``Off`` text or a JSON boolean."""
     if isinstance(value, bool):
@@ -471,42 +568,6 @@ def to_com_port_count(value: Any) -> int | None:
         raise ValueError(f"{_show(value)} is not a count of COM ports or pipe names") from None
 
 
-_ARCH_KEYS = {
-    enum_key(token)
-    for token in [
-        "x64",
-        "64-bit",
-        "64bit",
-        "64",
-        "amd64",
-        "x86_64",
-        "x86-64",
-        "x8664",
-        "em64t",
-        "9",
-        "x86",
-        "32-bit",
-        "32bit",
-        "32",
-        "i386",
-        "i486",
-        "i586",
-        "i686",
-        "0",
-        "arm64",
-        "aarch64",
-        "12",
-        "arm",
-        "armv7l",
-        "armhf",
-        "5",
-        "ia64",
-        "itanium",
-        "6",
-    ]
-}
-
-
 def to_os_architecture(value: Any) -> str | None:
     """A guest OS architecture as written, when it is one we know (x64, 9, x86_64, i686, ...).
 
@@ -517,11 +578,15 @@ def to_os_architecture(value: Any) -> str | None:
     text = to_text(value)
     if text is None:
         return None
-    if text == "65535":
-        return None
-    if enum_key(text) in _ARCH_KEYS:
+    arch, readable = architecture(text)
+    if arch is None and readable:
+        return None  # 65535, "unknown": known to be unknown
+    if arch is not None:
         return text
-    raise ValueError(f"{_show(value)} is not a known architecture (x64, x86, ARM64, 9, 0, 12, ...)")
+    raise ValueError(
+        f"{_show(value)} is not a known architecture (x64, 64-bit, amd64, x86_64, x86, 32, "
+        "i686, ARM64, 9, 0, 12, ...)"
+    )
 
 
 #: ``diskNumber`` of a drive that is not a physical disk (``uint32`` -1).
