@@ -74,6 +74,10 @@ def finish_run(args: argparse.Namespace, result: RunResult, context=None) -> int
     if context is not None:
         assessment.context = context
     report_warnings(result, args.strict)
+    if not len(assessment.vms):
+        # Nothing to report: an empty workbook must never pass for a report.
+        print(f"assess: nothing assessed: {empty_reason(assessment)}", file=sys.stderr)
+        return EXIT_PARTIAL
     console = output_console(args)
     written: list[Path] = []
     named = args.xlsx or args.json or args.csv
@@ -127,6 +131,23 @@ def finish_run(args: argparse.Namespace, result: RunResult, context=None) -> int
     return EXIT_PARTIAL if result.partial else EXIT_OK
 
 
+def empty_reason(assessment) -> str:
+    """Why an assessment holds no VM, in one line: scope, failed hosts or empty inputs."""
+    inputs = assessment.inputs
+    scoped = [m for m in assessment.messages if m.startswith("policy scope leaves out")]
+    if scoped and sum(i.vms for i in inputs):
+        return f"{scoped[0]}; no report written"
+    failed = [i for i in inputs if i.status not in ("ok", "partial")]
+    if inputs and len(failed) == len(inputs) and all(i.kind == "live" for i in inputs):
+        listed = "; ".join(f"{i.path}: {i.detail or i.status}" for i in failed)
+        return f"every host failed ({listed}); no report written"
+    listed = "; ".join(
+        f"{i.path}: {i.detail}" if i.status != "ok" and i.detail else f"{i.path}: {i.vms} VMs"
+        for i in inputs
+    )
+    return f"the inputs hold no Hyper-V VM ({listed or 'no inputs'}); no report written"
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     from assess.cli.report_context import ScopeRecorder
     from assess.pipeline import assess_sources
@@ -144,6 +165,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         catalog,
         scope=scope,
         waive=policy.waive,
+        keep=policy.keep,
+        targets=policy.targets,
         messages=policy.messages,
     )
     context = report_context(args, policy, catalog, scope, [r.path for r in results])

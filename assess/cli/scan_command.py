@@ -176,7 +176,8 @@ def run_scan(args: argparse.Namespace) -> int:
             )
     except ValueError as exc:
         raise UsageError(str(exc)) from None
-    if args.out:
+    wrote_raw = bool(args.out) and any(r.lines for r in results)
+    if wrote_raw:  # never a 0-byte records file
         _write_raw(args.out, results)
     sources = [_source_from(r) for r in results] + failed
     for result in results:
@@ -188,8 +189,10 @@ def run_scan(args: argparse.Namespace) -> int:
         catalog,
         scope=scope,
         waive=policy.waive,
+        keep=policy.keep,
+        targets=policy.targets,
         messages=policy.messages,
     )
-    if args.out and not args.quiet:
+    if wrote_raw and not args.quiet:
         console.print(f"wrote {args.out} (raw records)", markup=False, highlight=False)
     return finish_run(args, outcome, report_context(args, policy, catalog, scope))

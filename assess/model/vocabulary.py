@@ -53,6 +53,7 @@ class InputStatus(StrEnum):
     OK = "ok"
     PARTIAL = "partial"
     FAILED = "failed"
+    SKIPPED = "skipped"  # a file in a folder that is not an inventory
 
 
 class HostStatus(StrEnum):

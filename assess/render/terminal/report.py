@@ -584,9 +584,16 @@ def _vm_panel(assessment: Assessment, vm: Mapping[str, Any]) -> Panel:
     grid.add_column(style="dim", no_wrap=True)
     grid.add_column(overflow="fold")
     grid.add_row("verdict", _verdict(vm["verdict"]))
+    if vm["verdict"] == "stays-gen1":
+        grid.add_row("decided", _text(stays_gen1_text(vm)))
     grid.add_row("conversion path", _text(vm["conversion_path"]))
     effort = "-" if is_na(vm["effort_hours"]) else f"{_hours(vm['effort_hours'], 2)} h"
+    if not is_na(vm.get("effort_if_converted_hours")):
+        converting = _hours(vm["effort_if_converted_hours"], 2)
+        effort += f" (not converted; converting would take {converting} h)"
     grid.add_row("effort", effort)
+    if not is_na(vm.get("reasons_to_convert_text")):
+        grid.add_row("reasons to convert", _prose(vm["reasons_to_convert_text"]))
     confidence = vm.get("confidence")
     grid.add_row(
         "confidence",
