@@ -585,7 +585,10 @@ def _vm_panel(assessment: Assessment, vm: Mapping[str, Any]) -> Panel:
     grid.add_column(overflow="fold")
     grid.add_row("verdict", _verdict(vm["verdict"]))
     if vm["verdict"] == "stays-gen1":
-        grid.add_row("decided", _text(stays_gen1_text(vm)))
+        decision = decision_text(
+            *(vm.get(f"stays_gen1_{k}") for k in ("reason", "owner", "expires"))
+        )
+        grid.add_row("decided", _text(decision or stays_gen1_text(vm)))
     grid.add_row("conversion path", _text(vm["conversion_path"]))
     effort = "-" if is_na(vm["effort_hours"]) else f"{_hours(vm['effort_hours'], 2)} h"
     if not is_na(vm.get("effort_if_converted_hours")):
