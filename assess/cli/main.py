@@ -35,6 +35,16 @@ def _add_output_options(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="write no report files unless --xlsx/--json/--csv name them",
     )
+    out.add_argument("--client", metavar="NAME", help="client named in the reports")
+    out.add_argument(
+        "--engagement", metavar="TEXT", help="engagement named in the reports (project, phase)"
+    )
+    out.add_argument(
+        "--paper",
+        choices=["a4", "letter"],
+        default="a4",
+        help="paper size of the workbook's print setup (default: a4)",
+    )
     out.add_argument("--vm", metavar="NAME", help="show one VM's facts and findings (name or id)")
     out.add_argument("--all", action="store_true", help="list every VM, not only the worst 50")
     out.add_argument("--policy", metavar="F", help="policy file (TOML): overrides, scope, waivers")
@@ -138,8 +148,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     collector = commands.add_parser("collector", help="print or save the offline collector")
     collector.add_argument("--out", metavar="F")
-    template = commands.add_parser("template", help="write the CSV import template")
-    template.add_argument("--out", metavar="F")
+    template = commands.add_parser(
+        "template", help="write the import template (CSV, or a workbook with drop-down lists)"
+    )
+    template.add_argument("--out", metavar="F", help="F.csv, or F.xlsx for a workbook")
     rules = commands.add_parser("rules", help="list the rule catalog")
     rules.add_argument("--json", action="store_true", help="as JSON")
     rules.add_argument("--facts", action="store_true", help="list the facts rules may use")

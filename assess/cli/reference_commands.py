@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
 
 from assess.atomic import write_text_atomic
 from assess.cli.exits import EXIT_OK, UsageError
@@ -27,7 +28,12 @@ def cmd_collector(args: argparse.Namespace) -> int:
 def cmd_template(args: argparse.Namespace) -> int:
     from assess.sources.template import template_text, write_template
 
-    if args.out:
+    if args.out and Path(args.out).suffix.lower() == ".xlsx":
+        from assess.render.xlsx.template_workbook import write_template_workbook
+
+        write_template_workbook(args.out)
+        print(f"wrote {args.out}", file=sys.stderr)
+    elif args.out:
         write_template(args.out)
         print(f"wrote {args.out}", file=sys.stderr)
     else:

@@ -49,13 +49,30 @@ def report_warnings(result: RunResult, strict: bool) -> None:
         raise UsageError(f"{len(result.warnings)} input warning(s) and --strict is set")
 
 
-def finish_run(args: argparse.Namespace, result: RunResult) -> int:
+def report_context(args: argparse.Namespace, policy, catalog, scope=None, inputs=()):
+    """The engagement and assumptions the reports state (``ReportContext``)."""
+    from assess.cli.report_context import build_context
+
+    return build_context(
+        client=getattr(args, "client", None),
+        engagement=getattr(args, "engagement", None),
+        paper=getattr(args, "paper", "a4") or "a4",
+        policy=policy,
+        catalog=catalog,
+        scope=scope,
+        input_paths=inputs,
+    )
+
+
+def finish_run(args: argparse.Namespace, result: RunResult, context=None) -> int:
     """Everything after the assessment: terminal, files, exit code. Shared by run and scan."""
     from assess.render.json.report import write_json
     from assess.render.terminal import report
     from assess.render.xlsx import forked_writer
 
     assessment = result.assessment
+    if context is not None:
+        assessment.context = context
     report_warnings(result, args.strict)
     if not len(assessment.vms):
         # Nothing to report: an empty workbook must never pass for a report.
@@ -80,7 +97,9 @@ def finish_run(args: argparse.Namespace, result: RunResult) -> int:
             if not report.render_vm(assessment, console, args.vm):
                 raise UsageError(f"no VM named or with id {args.vm!r} in the assessment")
         else:
-            report.render_run(assessment, console, show_all=args.all)
+            report.render_run(
+                assessment, console, show_all=args.all, warnings=[str(w) for w in result.warnings]
+            )
 
         if json_path:
             write_json(assessment, json_path)
@@ -130,6 +149,7 @@ def empty_reason(assessment) -> str:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    from assess.cli.report_context import ScopeRecorder
     from assess.pipeline import assess_sources
     from assess.render.terminal.report import progress
     from assess.sources.registry import load_sources
@@ -141,18 +161,20 @@ def cmd_run(args: argparse.Namespace) -> int:
     console = output_console(args)
     with progress(console, "Reading inventories", total=None) as advance:
         results = load_sources(args.sources, on_progress=advance)
+    scope = ScopeRecorder(policy)
     result = assess_sources(
         results,
         catalog,
-        scope=policy.scope_inventory,
+        scope=scope,
         waive=policy.waive,
         keep=policy.keep,
         targets=policy.targets,
         messages=policy.messages,  # the scope hook adds to it while the run goes
         anonymize=anonymize,
     )
+    context = report_context(args, policy, catalog, scope, [r.path for r in results])
     del results  # the inventories: only the assessment is needed from here on
-    return finish_run(args, result)
+    return finish_run(args, result, context)
 
 
 def pseudonymizer(args: argparse.Namespace):

@@ -21,6 +21,7 @@ from assess.cli.run_command import (
     finish_run,
     load_policy,
     output_console,
+    report_context,
 )
 from assess.model.inventory import Inventory, table_from_rows
 from assess.sources import SourceResult
@@ -139,6 +140,7 @@ def _write_raw(path: str, results: Sequence) -> None:
 
 
 def run_scan(args: argparse.Namespace) -> int:
+    from assess.cli.report_context import ScopeRecorder
     from assess.collector import script_text
     from assess.pipeline import assess_sources
     from assess.render.terminal.scan_progress import scan_progress
@@ -181,10 +183,11 @@ def run_scan(args: argparse.Namespace) -> int:
     for result in results:
         if result.status != "ok":
             warn(f"{result.target}: {result.status}: {result.reason}")
+    scope = ScopeRecorder(policy)
     outcome = assess_sources(
         sources,
         catalog,
-        scope=policy.scope_inventory,
+        scope=scope,
         waive=policy.waive,
         keep=policy.keep,
         targets=policy.targets,
@@ -192,4 +195,4 @@ def run_scan(args: argparse.Namespace) -> int:
     )
     if wrote_raw and not args.quiet:
         console.print(f"wrote {args.out} (raw records)", markup=False, highlight=False)
-    return finish_run(args, outcome)
+    return finish_run(args, outcome, report_context(args, policy, catalog, scope))

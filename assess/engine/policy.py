@@ -2,6 +2,8 @@
 
 Example (TOML)::
 
+    client = "Contoso Ltd"               # named in the reports (--client wins)
+    engagement = "Gen 2 wave 1"          # (--engagement wins)
     disabled = ["VM004"]                 # rules not evaluated at all
     rule_folders = ["custom-rules"]      # extra rule folders, relative to this file
 
@@ -67,6 +69,8 @@ from assess.model.diagnostics import InputError
 from assess.model.inventory import Inventory
 
 _TOP_KEYS = {
+    "client",
+    "engagement",
     "disabled",
     "rule_folders",
     "severity",
@@ -116,6 +120,8 @@ class KeepGen1:
 @dataclass
 class Policy:
     path: str | None = None
+    client: str = ""  # named in the reports (``--client`` wins)
+    engagement: str = ""
     disabled: tuple[str, ...] = ()
     rule_folders: tuple[Path, ...] = ()
     severity: dict[str, str] = field(default_factory=dict)
@@ -223,6 +229,49 @@ class Policy:
         if dropped:
             self.messages.append(f"policy scope leaves out {dropped} of {len(vms)} VMs")
         return Inventory(tables)
+
+    def scope_exclusions(self, vms: pd.DataFrame) -> list[tuple[str, str, int]]:
+        """Per scope setting: (setting, its patterns, VMs of ``vms`` it alone leaves out),
+        for the report's scope section. Settings that leave nothing out are listed too."""
+        out: list[tuple[str, str, int]] = []
+        for key, column in (("vms", "name"), ("hosts", "host"), ("clusters", "cluster")):
+            include = self.scope.get(f"include_{key}")
+            if include:
+                out.append(
+                    (
+                        f"include_{key}",
+                        ", ".join(include),
+                        int((~_glob_any(vms[column], include)).sum()),
+                    )
+                )
+            exclude = self.scope.get(f"exclude_{key}")
+            if exclude:
+                out.append(
+                    (
+                        f"exclude_{key}",
+                        ", ".join(exclude),
+                        int(_glob_any(vms[column], exclude).sum()),
+                    )
+                )
+        states = self.scope.get("states")
+        if states:
+            wanted = {s.lower() for s in states}
+            kept = vms["state"].str.lower().isin(wanted).fillna(False)
+            out.append(("states", ", ".join(states), int((~kept).sum())))
+        notes = vms["notes"].fillna("").str.lower()
+        include_tags = self.scope.get("include_tags", ())
+        if include_tags:
+            has_all = pd.Series(True, index=vms.index)
+            for tag in include_tags:
+                has_all &= notes.str.contains(tag.lower(), regex=False)
+            out.append(("include_tags", ", ".join(include_tags), int((~has_all).sum())))
+        exclude_tags = self.scope.get("exclude_tags", ())
+        if exclude_tags:
+            has_any = pd.Series(False, index=vms.index)
+            for tag in exclude_tags:
+                has_any |= notes.str.contains(tag.lower(), regex=False)
+            out.append(("exclude_tags", ", ".join(exclude_tags), int(has_any.sum())))
+        return out
 
     def waive(self, findings: pd.DataFrame, facts: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
         """Mark findings waived; say which waivers expired or matched nothing."""
@@ -333,6 +382,11 @@ class _Parser:
             if key not in _TOP_KEYS:
                 raise self.fail(key, f"unknown key; known: {', '.join(sorted(_TOP_KEYS))}")
         policy = Policy(path=str(self.path), today=today)
+        for key in ("client", "engagement"):
+            value = data.get(key, "")
+            if not isinstance(value, str):
+                raise self.fail(key, "must be text")
+            setattr(policy, key, value.strip())
         policy.disabled = tuple(
             r.upper() for r in self.strings(data.get("disabled", []), "disabled")
         )
