@@ -781,7 +781,7 @@ def render_rule(rule: Mapping[str, Any] | pd.Series, console: Console) -> None:
     console.print(Panel(grid, title=title, title_align="left", box=box.ROUNDED))
     refs = get("references")
     if not _blank(refs):
-        listed = refs.split() if isinstance(refs, str) else list(refs)
+        listed = refs.split() if isinstance(refs, str) else list(refs or ())
         for number, ref in enumerate(listed):
             _print_link_line(console, "references" if number == 0 else " " * 10, ref, indent=2)
 
