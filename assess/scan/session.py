@@ -194,7 +194,7 @@ def invoke(
             box.guard.abandon()  # the connection thread stops reading now
         reason = f"no result within {options.timeout:g} s; the host stopped answering"
         output = list(box.output or ())[:MAX_HOST_RECORDS]
-        received = [redactor.text(str(item).strip()[:MAX_HOST_OUTPUT_CHARS]) for item in output]
+        received = [redactor.record_line(str(item).strip()) for item in output]
         raw = RawRun(lines=[line for line in received if line], failure=("timeout", reason))
     return raw, time.monotonic() - started
 
@@ -322,7 +322,7 @@ def _harvest(ps: PowerShell, raw: RawRun, redactor: Redactor) -> None:
         if "\n" in text or "\r" in text:
             text, changed = _compact(text)
             raw.recompacted += changed
-        raw.lines.append(redactor.text(text))
+        raw.lines.append(redactor.record_line(text))
 
     errors = list(ps.streams.error)[:MAX_STREAM_RECORDS]
     if ps.state == PSInvocationState.FAILED:
