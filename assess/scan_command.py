@@ -57,9 +57,14 @@ def _options(args: argparse.Namespace, password: str | None):
 
 
 def _targets(args: argparse.Namespace, options, warn) -> tuple[list, list[SourceResult]]:
-    """Targets to collect from, de-duplicated, and failed clusters as host rows."""
+    """Targets to collect from, de-duplicated, and failed clusters and nodes as host rows.
+
+    A cluster's node names are used as bare host names with the scheme, port and path the
+    operator gave for the cluster; a name that cannot be used is that node's failure.
+    """
     from assess.collector import NODE_LIST_SCRIPT
-    from assess.scan import ScanError, cluster_nodes, parse_target, read_hosts_file
+    from assess.scan import ScanError, cluster_nodes, node_target, parse_target, read_hosts_file
+    from assess.scan.targets import MAX_CLUSTER_NODES
 
     texts = list(args.hosts)
     if args.hosts_file:
@@ -70,17 +75,32 @@ def _targets(args: argparse.Namespace, options, warn) -> tuple[list, list[Source
     failed: list[SourceResult] = []
     try:
         targets = [parse_target(t, http=args.http, port=args.port) for t in texts]
-        for name in args.cluster:
-            cluster_target = parse_target(name, http=args.http, port=args.port)
-            try:
-                nodes = cluster_nodes(cluster_target, options, NODE_LIST_SCRIPT)
-            except ScanError as exc:
-                warn(f"cluster {name}: {exc}")
-                failed.append(_failed_host(cluster_target.label, exc.status, str(exc), name))
-                continue
-            targets += [parse_target(node, http=args.http, port=args.port) for node in nodes]
+        clusters = [parse_target(name, http=args.http, port=args.port) for name in args.cluster]
     except ValueError as exc:
         raise UsageError(str(exc)) from None
+    for name, cluster_target in zip(args.cluster, clusters, strict=True):
+        try:
+            nodes = cluster_nodes(cluster_target, options, NODE_LIST_SCRIPT)
+        except ScanError as exc:
+            warn(f"cluster {name}: {exc}")
+            failed.append(_failed_host(cluster_target.label, exc.status, str(exc), name))
+            continue
+        if len(nodes) > MAX_CLUSTER_NODES:
+            reason = (
+                f"cluster {name} lists {len(nodes)} nodes; a failover cluster has at most "
+                f"{MAX_CLUSTER_NODES}: only the first {MAX_CLUSTER_NODES} are scanned"
+            )
+            warn(reason)
+            failed.append(_failed_host(cluster_target.label, "bad-output", reason, name))
+            nodes = nodes[:MAX_CLUSTER_NODES]
+        for node in nodes:
+            try:
+                targets.append(node_target(node, cluster_target))
+            except ValueError as exc:
+                reason = f"cluster {name}: {exc}; not scanned"
+                warn(reason)
+                label = ascii(node[:60])[1:-1]
+                failed.append(_failed_host(label, "bad-output", reason, name))
     unique: dict[str, object] = {}
     for target in targets:
         unique.setdefault(target.label.lower(), target)

@@ -300,8 +300,11 @@ class _Handler(BaseHTTPRequestHandler):
 class FakeWSManServer:
     """One fake host listening on 127.0.0.1; use as a context manager."""
 
-    def __init__(self, host: FakeHost | None = None) -> None:
+    def __init__(
+        self, host: FakeHost | None = None, address: str = "127.0.0.1", port: int = 0
+    ) -> None:
         self.host = host if host is not None else FakeHost()
+        self.bind = (address, port)
         self._httpd: _HTTPServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -312,9 +315,9 @@ class FakeWSManServer:
         self.stop()
 
     def start(self) -> FakeWSManServer:
-        httpd = _HTTPServer(("127.0.0.1", 0), _Handler)
+        httpd = _HTTPServer(self.bind, _Handler)
         port = httpd.server_address[1]
-        httpd.endpoint = _Endpoint(self.host, f"http://127.0.0.1:{port}/wsman")
+        httpd.endpoint = _Endpoint(self.host, f"http://{self.bind[0]}:{port}/wsman")
         self._httpd = httpd
         self._thread = threading.Thread(
             target=httpd.serve_forever,
@@ -337,7 +340,7 @@ class FakeWSManServer:
         while stopper.is_alive():
             with (
                 contextlib.suppress(OSError),
-                socket.create_connection(("127.0.0.1", httpd.server_address[1]), timeout=0.5),
+                socket.create_connection(httpd.server_address[:2], timeout=0.5),
             ):
                 pass
             stopper.join(0.01)
@@ -351,12 +354,12 @@ class FakeWSManServer:
 
     @property
     def address(self) -> str:
-        """``127.0.0.1:PORT``: a scan target (with ``http=True``)."""
-        return f"127.0.0.1:{self.port}"
+        """``ADDRESS:PORT``: a scan target (with ``http=True``)."""
+        return f"{self.bind[0]}:{self.port}"
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/wsman"
+        return f"http://{self.bind[0]}:{self.port}/wsman"
 
 
 class FakeFleet:
