@@ -146,13 +146,13 @@ def test_cluster_nodes_are_scanned_and_shared_vms_counted_once(tmp_path: Path, m
                                                      {"name": "127.0.0.3", "state": "Down"}]}
     )  # fmt: skip
     cluster = FakeHost(lines=[listing], password=PASSWORD)
-    with FakeWSManServer(cluster) as front:
-        with (
-            FakeWSManServer(node_a, address="127.0.0.2", port=front.port),
-            FakeWSManServer(node_b, address="127.0.0.3", port=front.port),
-        ):
-            args = scan_args("--cluster", front.url, tmp_path=tmp_path)
-            assert main(args) == 0
+    with (
+        FakeWSManServer(cluster) as front,
+        FakeWSManServer(node_a, address="127.0.0.2", port=front.port),
+        FakeWSManServer(node_b, address="127.0.0.3", port=front.port),
+    ):
+        args = scan_args("--cluster", front.url, tmp_path=tmp_path)
+        assert main(args) == 0
     assert node_a.invocations == node_b.invocations == 1
     document = json.loads((tmp_path / "scan.json").read_text(encoding="utf-8"))
     assert sorted(vm["name"] for vm in document["vms"]) == ["APP01", "SQL01"]
