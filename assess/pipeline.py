@@ -6,14 +6,14 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from assess.assessment import Assessment, InputSummary
-from assess.diagnostics import RowWarning
-from assess.engine import WaiverHook, assess
-from assess.facts import derive_facts
-from assess.inventory import Inventory
-from assess.rulebook import Catalog
+from assess.engine.catalog import Catalog
+from assess.engine.evaluate import WaiverHook, assess
+from assess.facts.derive import derive_facts
+from assess.facts.support_matrix import SupportMatrix
+from assess.model.assessment import Assessment, InputSummary
+from assess.model.diagnostics import RowWarning
+from assess.model.inventory import Inventory
 from assess.sources import SourceResult
-from assess.support_matrix import SupportMatrix
 
 
 @dataclass

@@ -31,12 +31,12 @@ TARGET_S = 2.0
 
 
 def measure(vms: int, repeat: int, fmt: str) -> list[Row]:
-    from assess.engine import assess
-    from assess.facts import derive_facts
-    from assess.inventory import Inventory
-    from assess.rulebook import load_catalog
+    from assess.engine.catalog import load_catalog
+    from assess.engine.evaluate import assess
+    from assess.facts.derive import derive_facts
+    from assess.facts.support_matrix import SupportMatrix
+    from assess.model.inventory import Inventory
     from assess.sources.registry import load_sources
-    from assess.support_matrix import SupportMatrix
 
     source = inventory(vms, fmt)
     results = load_sources([str(source)])

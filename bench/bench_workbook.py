@@ -6,7 +6,7 @@ For each N (default: 20000 100000) it builds a synthetic assessment (N VMs, abou
 each), writes the workbook and the CSV files into a temporary folder and prints cells per
 second (cells of every list sheet) and the peak resident memory while the workbook was written
 (sampled every 20 ms), next to the memory the assessment itself holds. ``--reference N``
-also times XlsxWriter writing every cell itself (``excel.FAST_ROWS = False``, the fallback
+also times XlsxWriter writing every cell itself (``workbook.FAST_ROWS = False``, the fallback
 path) on N VMs, for comparison.
 """
 
@@ -22,9 +22,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from assess.render import excel
-from assess.render.excel import write_workbook
-from assess.render.tabular import sheet_frames, write_csv
+from assess.render.sheet_tables import sheet_frames, write_csv
+from assess.render.xlsx import workbook
+from assess.render.xlsx.workbook import write_workbook
 from bench.common import Row, machine, median, print_table, write_rows
 from tests.assessment_factory import big
 
@@ -71,7 +71,7 @@ def bench(n: int, repeat: int = 1, *, bulk: bool = True) -> list[Row]:
     rows = {name: len(frame) for name, frame in frames.items()}
     del frames
     baseline = rss_bytes()
-    excel.FAST_ROWS = bulk
+    workbook.FAST_ROWS = bulk
     xlsx_times, csv_times = [], []
     peak = 0
     try:
@@ -89,7 +89,7 @@ def bench(n: int, repeat: int = 1, *, bulk: bool = True) -> list[Row]:
                     write_csv(assessment, folder)
                     csv_times.append(time.perf_counter() - t0)
     finally:
-        excel.FAST_ROWS = True
+        workbook.FAST_ROWS = True
     xlsx_seconds = median(xlsx_times)
     how = "bulk rows" if bulk else "XlsxWriter per cell (reference)"
     print(f"{n:,} VMs: rows {rows}, {cells:,} list cells (assessment built in {built:.1f} s)")

@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 import numpy as np
 import pandas as pd
 
-from assess.assessment import (
+from assess.model.assessment import (
     DATA_GAP_COLUMNS,
     FINDING_COLUMNS,
     HOST_COLUMNS,

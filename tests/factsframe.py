@@ -6,8 +6,8 @@ from typing import Any
 
 import pandas as pd
 
-from assess.facts import FACTS, IDENTITY_COLUMNS, Facts
-from assess.inventory import empty_table
+from assess.facts.derive import FACTS, IDENTITY_COLUMNS, Facts
+from assess.model.inventory import empty_table
 
 
 def facts_of(*vms: dict[str, Any]) -> Facts:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from assess.diagnostics import RowWarning
-from assess.inventory import SCHEMA
+from assess.model.diagnostics import RowWarning
+from assess.model.inventory import SCHEMA
 from assess.sources import SourceResult
 
 FIXTURES = Path(__file__).parent / "fixtures" / "sources"

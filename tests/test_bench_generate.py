@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from assess.engine.catalog import load_catalog
 from assess.pipeline import assess_sources
-from assess.rulebook import load_catalog
 from assess.sources.registry import load_sources
 from bench.generate import TEMPLATE_HEADERS, generate
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from assess.engine.catalog import load_catalog
 from assess.pipeline import assess_sources
-from assess.rulebook import load_catalog
 from assess.sources.registry import load_sources
 
 SAMPLE = Path(__file__).resolve().parent.parent / "sample_inventory"

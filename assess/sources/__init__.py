@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from assess.diagnostics import RowWarning
-from assess.inventory import Inventory
+from assess.model.diagnostics import RowWarning
+from assess.model.inventory import Inventory
 
 
 @dataclass
@@ -18,7 +18,7 @@ class SourceResult:
     """What one input produced: its tables, what was wrong with some rows, and a summary."""
 
     path: str
-    kind: str  # template | getvm-csv | collector | foreign
+    kind: str  # template | getvm-csv | collector | azure-migrate | nri-hyperv-report
     inventory: Inventory
     warnings: list[RowWarning] = field(default_factory=list)
     rows_read: int = 0

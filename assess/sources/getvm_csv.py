@@ -22,13 +22,10 @@ import re
 
 import numpy as np
 
-from assess.diagnostics import InputError
-from assess.inventory import Inventory
-from assess.sources import SourceResult, tabular, textio
-from assess.sources.headers import count_known, header_key
-from assess.sources.tablemap import Field, match_fields, vms_from_table
-from assess.sources.tabular import Table
-from assess.sources.values import (
+from assess.model.diagnostics import InputError
+from assess.model.inventory import Inventory
+from assess.sources import SourceResult, table_files, text_files
+from assess.sources.cell_values import (
     infer_day_first,
     to_bool,
     to_config_version,
@@ -40,6 +37,9 @@ from assess.sources.values import (
     to_text,
     to_vm_state,
 )
+from assess.sources.column_mapping import Field, match_fields, vms_from_table
+from assess.sources.header_match import count_known, header_key
+from assess.sources.table_files import Table
 
 KIND = "getvm-csv"
 
@@ -120,17 +120,17 @@ def _is_getvm(headers: list[str], type_name: str | None) -> bool:
 
 
 def sniff(path: str, head: bytes) -> bool:
-    if tabular.is_workbook(head):  # Get-VM | Export-Excel
-        return any(_is_getvm(headers, None) for _, headers in tabular.workbook_heads(path))
-    text = textio.decode_head(head)
+    if table_files.is_workbook(head):  # Get-VM | Export-Excel
+        return any(_is_getvm(headers, None) for _, headers in table_files.workbook_heads(path))
+    text = text_files.decode_head(head)
     if not text:
         return False
-    csv_head = tabular.read_csv_head(tabular.split_lines(text)[:5])
+    csv_head = table_files.read_csv_head(table_files.split_lines(text)[:5])
     return csv_head is not None and _is_getvm(csv_head.headers, csv_head.type_name)
 
 
 def load(path: str) -> SourceResult:
-    tables = tabular.read_tables(path)
+    tables = table_files.read_tables(path)
     table = next((t for t in tables if _is_getvm(t.headers, t.type_name)), None)
     if table is None:  # read directly: any table with a VMName or Name column will do
         table = next((t for t in tables if "name" in match_fields(t.headers, FIELDS)), None)

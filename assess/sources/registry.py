@@ -16,11 +16,26 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import ModuleType
 
-from assess.diagnostics import InputError
-from assess.sources import SourceResult, foreign, getvm_csv, records, tabular, template, textio
+from assess.model.diagnostics import InputError
+from assess.sources import (
+    SourceResult,
+    azure_migrate,
+    collector_records,
+    getvm_csv,
+    nri_report,
+    table_files,
+    template,
+    text_files,
+)
 
 #: Most specific first: a Get-VM export would also pass as a template.
-SOURCES: tuple[ModuleType, ...] = (records, getvm_csv, template, foreign)
+SOURCES: tuple[ModuleType, ...] = (
+    collector_records,
+    getvm_csv,
+    template,
+    azure_migrate,
+    nri_report,
+)
 
 #: Files inside a folder that must be readable inputs.
 DATA_SUFFIXES = frozenset(
@@ -83,14 +98,14 @@ def plan_inputs(paths: Sequence[str]) -> list[tuple[str, ModuleType]]:
 
 def source_for(path: str) -> ModuleType:
     """The source module that reads ``path``; ``InputError`` when none does."""
-    head = textio.read_head(path)
+    head = text_files.read_head(path)
     if not head:
-        raise InputError(path, textio.EMPTY_REASON)
-    if not tabular.is_workbook(head):
-        if textio.detect_encoding(head) is None:
-            raise InputError(path, textio.BINARY_REASON)
-        if not textio.decode_head(head).strip():
-            raise InputError(path, textio.EMPTY_REASON)
+        raise InputError(path, text_files.EMPTY_REASON)
+    if not table_files.is_workbook(head):
+        if text_files.detect_encoding(head) is None:
+            raise InputError(path, text_files.BINARY_REASON)
+        if not text_files.decode_head(head).strip():
+            raise InputError(path, text_files.EMPTY_REASON)
     for module in SOURCES:
         if module.sniff(path, head):
             return module
@@ -100,14 +115,14 @@ def source_for(path: str) -> ModuleType:
 def _why_unrecognised(path: str, head: bytes) -> str:
     if _is_own_output(path, head):
         return "an assessment written by this tool, not an inventory"
-    if tabular.is_workbook(head):
-        heads = tabular.workbook_heads(path)
+    if table_files.is_workbook(head):
+        heads = table_files.workbook_heads(path)
         if any(sheet.lower() == "vinfo" for sheet, _ in heads):
             return "an RVTools (VMware) export, not a Hyper-V inventory"
         if not heads:
             return "not a readable workbook"
         return "no sheet has a VM name column (VMName, Name, VM) and inventory columns"
-    text = textio.decode_head(head).lstrip("\ufeff \t\r\n")
+    text = text_files.decode_head(head).lstrip("\ufeff \t\r\n")
     if text.startswith(("{", "[")):
         return "JSON, but not collector records (kind host/vm/end) or a known inventory"
     return (
@@ -120,13 +135,13 @@ def _is_own_output(path: str, head: bytes) -> bool:
     """Reports and CSV/JSON written by this tool (they would otherwise pass as inventories)."""
     if _OWN_OUTPUT_NAME.match(os.path.basename(path)):
         return True
-    if tabular.is_workbook(head):
-        heads = tabular.workbook_heads(path)
+    if table_files.is_workbook(head):
+        heads = table_files.workbook_heads(path)
         return {"summary", "findings", "vms"} <= {sheet.lower() for sheet, _ in heads}
-    text = textio.decode_head(head)
+    text = text_files.decode_head(head)
     if '"gen2-assess/assessment"' in text[:2000]:
         return True
-    first = tabular.split_lines(text)[:1]
+    first = table_files.split_lines(text)[:1]
     if not first:
         return False
     keys = {re.sub(r"[\s_\-\"]", "", h).lower() for h in first[0].split(",")}
@@ -153,7 +168,7 @@ def _folder_member(path: str, name: str) -> ModuleType | None:
         return None
     if suffix not in DATA_SUFFIXES and suffix not in MAYBE_SUFFIXES:
         return None
-    if _is_own_output(path, textio.read_head(path)):
+    if _is_own_output(path, text_files.read_head(path)):
         return None
     if suffix in DATA_SUFFIXES:
         return source_for(path)

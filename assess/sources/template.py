@@ -13,13 +13,10 @@ import io
 import os
 
 from assess.atomic import write_text_atomic
-from assess.diagnostics import InputError
-from assess.inventory import Inventory
-from assess.sources import SourceResult, tabular, textio
-from assess.sources.headers import header_key
-from assess.sources.tablemap import Field, match_fields, vms_from_table
-from assess.sources.tabular import Table
-from assess.sources.values import (
+from assess.model.diagnostics import InputError
+from assess.model.inventory import Inventory
+from assess.sources import SourceResult, table_files, text_files
+from assess.sources.cell_values import (
     to_bool,
     to_boot_disk_format,
     to_com_port_count,
@@ -36,6 +33,9 @@ from assess.sources.values import (
     to_vhd_type,
     to_vm_state,
 )
+from assess.sources.column_mapping import Field, match_fields, vms_from_table
+from assess.sources.header_match import header_key
+from assess.sources.table_files import Table
 
 KIND = "template"
 
@@ -304,20 +304,20 @@ def _is_template(headers: list[str]) -> bool:
 
 def sniff(path: str, head: bytes) -> bool:
     """A header line (or a worksheet's first row) with a VM name and two more template columns."""
-    if tabular.is_workbook(head):
-        heads = tabular.workbook_heads(path)
+    if table_files.is_workbook(head):
+        heads = table_files.workbook_heads(path)
         if any(sheet.lower() == "vinfo" for sheet, _ in heads):
             return False  # RVTools: a VMware inventory
         return any(_is_template(headers) for _, headers in heads)
-    text = textio.decode_head(head)
+    text = text_files.decode_head(head)
     if not text:
         return False
-    csv_head = tabular.read_csv_head(tabular.split_lines(text)[:5])
+    csv_head = table_files.read_csv_head(table_files.split_lines(text)[:5])
     return csv_head is not None and _is_template(csv_head.headers)
 
 
 def load(path: str) -> SourceResult:
-    tables = tabular.read_tables(path)
+    tables = table_files.read_tables(path)
     table = next((t for t in tables if _is_template(t.headers)), None)
     if table is None:  # read directly: any table with a VM name column will do
         table = next((t for t in tables if "name" in match_fields(t.headers, FIELDS)), None)

@@ -1,0 +1,1 @@
+"""The command line: parsing (``main``), one module per command, the exit codes."""

@@ -1,0 +1,136 @@
+"""Command line: ``assess run | scan | collector | template | rules | explain | diff``.
+
+Exit codes: 0 done; 1 ``--fail-on`` threshold met; 2 usage or input error, nothing assessed;
+3 partial: some inputs or hosts failed, the rest was assessed and reported.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+
+from assess import __version__
+from assess.cli.commands import COMMANDS
+from assess.cli.exits import EXIT_INPUT, EXIT_OK, FAIL_ON_LEVELS, UsageError
+from assess.model.diagnostics import InputError
+
+
+def _add_output_options(parser: argparse.ArgumentParser) -> None:
+    out = parser.add_argument_group("outputs")
+    out.add_argument("--xlsx", metavar="F", help="write the Excel workbook to F")
+    out.add_argument("--json", metavar="F", help="write the assessment as JSON to F")
+    out.add_argument("--csv", metavar="DIR", help="write vms.csv and findings.csv into DIR")
+    out.add_argument(
+        "--reports-dir",
+        metavar="DIR",
+        default="reports",
+        help="where the default workbook and JSON go when no output is named (default: reports)",
+    )
+    out.add_argument(
+        "--no-save",
+        action="store_true",
+        help="write no report files unless --xlsx/--json/--csv name them",
+    )
+    out.add_argument("--vm", metavar="NAME", help="show one VM's facts and findings (name or id)")
+    out.add_argument("--all", action="store_true", help="list every VM, not only the worst 50")
+    out.add_argument("--policy", metavar="F", help="policy file (TOML): overrides, scope, waivers")
+    out.add_argument(
+        "--rules", metavar="DIR", action="append", default=[], help="extra rule folder"
+    )
+    out.add_argument(
+        "--fail-on",
+        choices=sorted(FAIL_ON_LEVELS),
+        help="exit 1 when any VM in scope reaches this level",
+    )
+    out.add_argument(
+        "--strict", action="store_true", help="treat input warnings as errors (exit 2)"
+    )
+    out.add_argument(
+        "--quiet", "-q", action="store_true", help="print only errors and input warnings"
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="assess",
+        description="What stands between each Hyper-V Generation 1 VM and Generation 2.",
+    )
+    parser.add_argument("--version", action="version", version=f"gen2-assess {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    run = commands.add_parser(
+        "run",
+        help="assess inventory files or folders",
+        description="Assess inventories: collector .jsonl, the CSV/XLSX template, "
+        "Get-VM | Export-Csv output, or folders of them.",
+    )
+    run.add_argument("sources", nargs="+", metavar="SOURCE", help="file or folder")
+    _add_output_options(run)
+
+    scan = commands.add_parser(
+        "scan",
+        help="collect from Hyper-V hosts over PowerShell Remoting, then assess",
+        description="Run the read-only collector on each host over WinRM, in parallel.",
+    )
+    scan.add_argument("hosts", nargs="*", metavar="HOST", help="name, name:port or URL")
+    scan.add_argument("--cluster", action="append", default=[], metavar="NAME")
+    scan.add_argument("--hosts-file", metavar="F")
+    scan.add_argument("--user", metavar="U")
+    scan.add_argument("--password-env", metavar="VAR", help="read the password from $VAR")
+    scan.add_argument(
+        "--auth",
+        default="negotiate",
+        choices=["negotiate", "ntlm", "kerberos", "credssp", "basic", "certificate"],
+    )
+    scan.add_argument("--cert-pem", metavar="F", help="client certificate (certificate auth)")
+    scan.add_argument("--cert-key-pem", metavar="F", help="its key (certificate auth)")
+    scan.add_argument("--port", type=int)
+    scan.add_argument("--http", action="store_true", help="HTTP with message encryption")
+    scan.add_argument("--allow-unencrypted", action="store_true", help="labs and tests only")
+    verify = scan.add_mutually_exclusive_group()
+    verify.add_argument("--ca-bundle", metavar="F")
+    verify.add_argument("--no-verify", action="store_true", help="do not check certificates")
+    scan.add_argument("--workers", type=int, metavar="N")
+    scan.add_argument("--timeout", type=float, default=300.0, metavar="S", help="per host")
+    scan.add_argument("--out", metavar="F.jsonl", help="keep the raw records")
+    _add_output_options(scan)
+
+    collector = commands.add_parser("collector", help="print or save the offline collector")
+    collector.add_argument("--out", metavar="F")
+    template = commands.add_parser("template", help="write the CSV import template")
+    template.add_argument("--out", metavar="F")
+    rules = commands.add_parser("rules", help="list the rule catalog")
+    rules.add_argument("--json", action="store_true", help="as JSON")
+    rules.add_argument("--facts", action="store_true", help="list the facts rules may use")
+    rules.add_argument("--rules", metavar="DIR", action="append", default=[])
+    rules.add_argument("--policy", metavar="F")
+    explain = commands.add_parser("explain", help="explain one rule")
+    explain.add_argument("rule_id", metavar="RULE_ID")
+    explain.add_argument("--rules", metavar="DIR", action="append", default=[])
+    diff = commands.add_parser("diff", help="compare two assessments (JSON from run/scan)")
+    diff.add_argument("old", metavar="OLD.json")
+    diff.add_argument("new", metavar="NEW.json")
+    diff.add_argument("--xlsx", metavar="F")
+    diff.add_argument("--json", metavar="F")
+    diff.add_argument("--quiet", "-q", action="store_true")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return COMMANDS[args.command](args)
+    except (InputError, UsageError) as exc:
+        print(f"assess: error: {exc}", file=sys.stderr)
+        return EXIT_INPUT
+    except KeyboardInterrupt:
+        print("assess: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        # The reader of our output went away (e.g. `| head`): not an error of ours.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_OK

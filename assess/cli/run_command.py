@@ -1,0 +1,129 @@
+"""``assess run``, and what ``scan`` shares with it: policy, catalog, warnings, outputs."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+from assess.cli.exits import EXIT_FAIL_ON, EXIT_OK, EXIT_PARTIAL, FAIL_ON_LEVELS, UsageError
+from assess.pipeline import RunResult
+
+
+def output_console(args: argparse.Namespace):
+    from assess.render.terminal.report import make_console
+
+    return make_console(quiet=getattr(args, "quiet", False))
+
+
+def error_console():
+    from assess.render.terminal.report import make_console
+
+    return make_console(stream=sys.stderr)
+
+
+def load_policy(args: argparse.Namespace):
+    from assess.engine.policy import Policy
+
+    return Policy.load(args.policy) if getattr(args, "policy", None) else Policy.empty()
+
+
+def build_catalog(args: argparse.Namespace, policy=None):
+    from assess.engine.catalog import load_catalog
+
+    folders = [Path(p) for p in getattr(args, "rules", [])]
+    if policy is not None:
+        folders = [*policy.rule_folders, *folders]
+    catalog = load_catalog(folders)
+    return policy.apply_to_catalog(catalog) if policy is not None else catalog
+
+
+def report_warnings(result: RunResult, strict: bool) -> None:
+    err = error_console()
+    for warning in result.warnings:
+        err.print(f"warning: {warning}", markup=False, highlight=False, soft_wrap=True)
+    for message in result.assessment.messages:
+        err.print(f"note: {message}", markup=False, highlight=False, soft_wrap=True)
+    if strict and result.warnings:
+        raise UsageError(f"{len(result.warnings)} input warning(s) and --strict is set")
+
+
+def finish_run(args: argparse.Namespace, result: RunResult) -> int:
+    """Everything after the assessment: terminal, files, exit code. Shared by run and scan."""
+    from assess.render.json.report import write_json
+    from assess.render.terminal import report
+    from assess.render.xlsx import forked_writer
+
+    assessment = result.assessment
+    report_warnings(result, args.strict)
+    console = output_console(args)
+    written: list[Path] = []
+    named = args.xlsx or args.json or args.csv
+    xlsx, json_path = args.xlsx, args.json
+    if not named and not args.no_save:
+        xlsx = default_report_path(args.reports_dir, ".xlsx", assessment.generated_at)
+        json_path = xlsx.with_suffix(".json")
+    # The workbook takes longest: a second process writes it meanwhile where it can.
+    job = forked_writer.start(assessment, xlsx) if xlsx else None
+    try:
+        if args.vm:
+            if not report.render_vm(assessment, console, args.vm):
+                raise UsageError(f"no VM named or with id {args.vm!r} in the assessment")
+        else:
+            report.render_run(assessment, console, show_all=args.all)
+
+        if json_path:
+            write_json(assessment, json_path)
+            written.append(Path(json_path))
+        if args.csv:
+            from assess.render.sheet_tables import write_csv
+
+            written.extend(write_csv(assessment, args.csv))
+        if xlsx:
+            from assess.render.xlsx.workbook import write_workbook
+
+            with report.progress(console, "Writing workbook", total=None) as advance:
+                if job is not None:
+                    job.wait(on_progress=advance)
+                else:
+                    write_workbook(assessment, xlsx, on_progress=advance)
+            written.append(Path(xlsx))
+    except BaseException:
+        if job is not None:
+            job.cancel()
+        raise
+    for path in written:
+        console.print(f"wrote {path}", markup=False, highlight=False, soft_wrap=True)
+
+    if args.fail_on:
+        levels = FAIL_ON_LEVELS[args.fail_on]
+        if assessment.vms["verdict"].isin(levels).any():
+            return EXIT_FAIL_ON
+    return EXIT_PARTIAL if result.partial else EXIT_OK
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from assess.pipeline import assess_sources
+    from assess.render.terminal.report import progress
+    from assess.sources.registry import load_sources
+
+    policy = load_policy(args)
+    catalog = build_catalog(args, policy)
+    console = output_console(args)
+    with progress(console, "Reading inventories", total=None) as advance:
+        results = load_sources(args.sources, on_progress=advance)
+    result = assess_sources(
+        results,
+        catalog,
+        scope=policy.scope_inventory,
+        waive=policy.waive,
+        messages=policy.messages,
+    )
+    del results  # the inventories: only the assessment is needed from here on
+    return finish_run(args, result)
+
+
+def default_report_path(folder: str, suffix: str, now: datetime | None = None) -> Path:
+    stamp = (now or datetime.now(UTC)).astimezone().strftime("%Y%m%d-%H%M%S")
+    return Path(folder) / f"gen2-assessment-{stamp}{suffix}"

@@ -1,0 +1,1 @@
+"""Week over week: what changed between two assessments."""

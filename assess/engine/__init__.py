@@ -1,0 +1,1 @@
+"""The rule catalog, the policy, and their evaluation: findings, verdicts, paths, effort."""

@@ -1,0 +1,329 @@
+"""The policy file: what a consultant agrees with the client, applied to every run.
+
+Example (TOML)::
+
+    disabled = ["VM004"]                 # rules not evaluated at all
+    rule_folders = ["custom-rules"]      # extra rule folders, relative to this file
+
+    [severity]                           # severity overrides per rule
+    VM003 = "info"
+
+    [effort.rules]                       # effort overrides per rule (hours)
+    BOOT003 = 3.0
+    [effort.paths]                       # base effort per conversion path (hours)
+    recapture = 2.0
+
+    [scope]                              # which VMs the run covers (globs, case-insensitive)
+    include_vms = ["*"]
+    exclude_vms = ["*-old"]
+    include_hosts = []
+    exclude_hosts = []
+    include_clusters = []
+    exclude_clusters = []
+    states = ["Running", "Off"]
+    exclude_tags = ["#nogen2"]           # a tag written in the VM's notes
+
+    [[waiver]]
+    vm = "sql0*"                         # name glob or VM id
+    rule = "VM002"
+    reason = "Replica re-seeded by the DBA team after conversion"
+    owner = "j.doe"
+    expires = 2027-03-31
+
+A waived finding stays in every report, marked waived, and does not count toward the
+verdict. An expired waiver is reported and ignored; a waiver that matches nothing is
+reported. A malformed file is an input error naming the file, line and key.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import fnmatch
+import re
+import tomllib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from assess.engine.catalog import Catalog
+from assess.model.assessment import CONVERSION_PATHS, SEVERITIES
+from assess.model.diagnostics import InputError
+from assess.model.inventory import Inventory
+
+_TOP_KEYS = {"disabled", "rule_folders", "severity", "effort", "scope", "waiver"}
+_SCOPE_KEYS = {
+    "include_vms",
+    "exclude_vms",
+    "include_hosts",
+    "exclude_hosts",
+    "include_clusters",
+    "exclude_clusters",
+    "states",
+    "include_tags",
+    "exclude_tags",
+}
+_WAIVER_KEYS = {"vm", "rule", "reason", "owner", "expires"}
+
+
+@dataclass(frozen=True)
+class Waiver:
+    vm: str
+    rule: str
+    reason: str
+    owner: str
+    expires: date | None
+    line: int | None = None
+
+
+@dataclass
+class Policy:
+    path: str | None = None
+    disabled: tuple[str, ...] = ()
+    rule_folders: tuple[Path, ...] = ()
+    severity: dict[str, str] = field(default_factory=dict)
+    rule_effort: dict[str, float] = field(default_factory=dict)
+    path_effort: dict[str, float] = field(default_factory=dict)
+    scope: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    waivers: tuple[Waiver, ...] = ()
+    today: date = field(default_factory=date.today)
+    messages: list[str] = field(default_factory=list)
+    #: rule id or alias -> current rule id, filled when the policy meets the catalog
+    rule_ids: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def empty(cls) -> Policy:
+        return cls()
+
+    # --- loading ------------------------------------------------------------------------
+    @classmethod
+    def load(cls, path: str | Path, today: date | None = None) -> Policy:
+        path = Path(path)
+        try:
+            text = path.read_text(encoding="utf-8-sig")
+        except FileNotFoundError:
+            raise InputError(path, "policy file not found") from None
+        except (OSError, UnicodeDecodeError) as exc:
+            raise InputError(path, f"cannot read the policy file: {exc}") from None
+        try:
+            data = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as exc:
+            raise InputError(path, f"not valid TOML: {exc}") from None
+        return _Parser(path, text).parse(data, today or date.today())
+
+    # --- what the run asks of it -------------------------------------------------------------
+    def apply_to_catalog(self, catalog: Catalog) -> Catalog:
+        self.rule_ids = {name: rule.id for rule in catalog.rules for name in rule.names()}
+        known = set(self.rule_ids)
+        for rule_id in [*self.disabled, *self.severity, *self.rule_effort]:
+            if rule_id not in known:
+                raise InputError(self.path, f"names rule {rule_id}, which the catalog lacks")
+        for waiver in self.waivers:
+            if waiver.rule not in known:
+                raise InputError(
+                    self.path,
+                    f"line {waiver.line}: waiver names rule {waiver.rule}, which the catalog lacks",
+                )
+        rules = []
+        for rule in catalog.rules:
+            names = set(rule.names())
+            if names & set(self.disabled):
+                continue
+            changes: dict[str, Any] = {}
+            for name in names:
+                if name in self.severity:
+                    changes["severity"] = self.severity[name]
+                if name in self.rule_effort:
+                    changes["effort_hours"] = self.rule_effort[name]
+                    changes["effort_by_path"] = {}
+            rules.append(dataclasses.replace(rule, **changes) if changes else rule)
+        paths = {
+            name: dataclasses.replace(p, effort_hours=self.path_effort[name])
+            if name in self.path_effort
+            else p
+            for name, p in catalog.paths.items()
+        }
+        return Catalog(tuple(rules), paths, catalog.folders)
+
+    def scope_inventory(self, inventory: Inventory) -> Inventory:
+        if not self.scope:
+            return inventory
+        vms = inventory.vms
+        keep = pd.Series(True, index=vms.index)
+        for key, column in (("vms", "name"), ("hosts", "host"), ("clusters", "cluster")):
+            include = self.scope.get(f"include_{key}")
+            if include:
+                keep &= _glob_any(vms[column], include)
+            exclude = self.scope.get(f"exclude_{key}")
+            if exclude:
+                keep &= ~_glob_any(vms[column], exclude)
+        states = self.scope.get("states")
+        if states:
+            wanted = {s.lower() for s in states}
+            keep &= vms["state"].str.lower().isin(wanted).fillna(False)
+        notes = vms["notes"].fillna("").str.lower()
+        for tag in self.scope.get("include_tags", ()):
+            keep &= notes.str.contains(tag.lower(), regex=False)
+        for tag in self.scope.get("exclude_tags", ()):
+            keep &= ~notes.str.contains(tag.lower(), regex=False)
+        keys = set(vms.loc[keep, "vm_key"])
+        tables = {}
+        for name, frame in inventory.tables.items():
+            if "vm_key" in frame.columns:
+                tables[name] = frame[frame["vm_key"].isin(keys)].reset_index(drop=True)
+            else:
+                tables[name] = frame
+        dropped = len(vms) - len(keys)
+        if dropped:
+            self.messages.append(f"policy scope leaves out {dropped} of {len(vms)} VMs")
+        return Inventory(tables)
+
+    def waive(self, findings: pd.DataFrame, facts: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
+        """Mark findings waived; say which waivers expired or matched nothing."""
+        messages: list[str] = []
+        if not self.waivers:
+            return findings, messages
+        findings = findings.copy()
+        names = findings["vm_name"].astype("string").fillna("").str.lower()
+        ids = findings["vm_id"].astype("string").fillna("").str.lower()
+        for waiver in self.waivers:
+            where = f"{self.path}:{waiver.line}" if waiver.line else str(self.path)
+            label = f"waiver {waiver.rule} for {waiver.vm!r} ({where})"
+            if waiver.expires is not None and waiver.expires < self.today:
+                messages.append(f"{label} expired on {waiver.expires}: ignored")
+                continue
+            pattern = waiver.vm.lower()
+            vm_match = names.map(lambda n, p=pattern: fnmatch.fnmatchcase(n, p)) | ids.eq(
+                pattern.strip("{}")
+            )
+            rule_match = findings["rule"].eq(self.rule_ids.get(waiver.rule, waiver.rule))
+            match = (vm_match & rule_match).fillna(False).astype(bool)
+            if not match.any():
+                messages.append(f"{label} matches no finding")
+                continue
+            fresh = match & findings["status"].eq("open")
+            findings.loc[fresh, "status"] = "waived"
+            findings.loc[fresh, "waiver_reason"] = waiver.reason
+            findings.loc[fresh, "waiver_owner"] = waiver.owner
+            findings.loc[fresh, "waiver_expires"] = (
+                waiver.expires.isoformat() if waiver.expires else pd.NA
+            )
+        return findings, messages
+
+
+def _glob_any(values: pd.Series, patterns: Iterable[str]) -> pd.Series:
+    lowered = [p.lower() for p in patterns]
+    text = values.astype("string").fillna("").str.lower()
+    return text.map(lambda v: any(fnmatch.fnmatchcase(v, p) for p in lowered)).astype(bool)
+
+
+class _Parser:
+    """Validates the TOML tables and names the line of the offending key."""
+
+    def __init__(self, path: Path, text: str) -> None:
+        self.path = path
+        self.lines = text.splitlines()
+
+    def line_of(self, key: str, after: int = 0) -> int | None:
+        pattern = re.compile(rf"^\s*(\[+\s*)?\"?{re.escape(key)}\"?\s*(=|\]|\.)")
+        for number, line in enumerate(self.lines[after:], start=after + 1):
+            if pattern.search(line):
+                return number
+        return None
+
+    def fail(self, key: str, message: str, after: int = 0) -> InputError:
+        line = self.line_of(key.split(".")[-1], after)
+        where = f"line {line}: " if line else ""
+        return InputError(self.path, f"{where}key {key!r}: {message}")
+
+    def strings(self, value: Any, key: str) -> tuple[str, ...]:
+        if isinstance(value, str):
+            return (value,)
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise self.fail(key, "must be a list of text")
+        return tuple(value)
+
+    def parse(self, data: dict[str, Any], today: date) -> Policy:
+        for key in data:
+            if key not in _TOP_KEYS:
+                raise self.fail(key, f"unknown key; known: {', '.join(sorted(_TOP_KEYS))}")
+        policy = Policy(path=str(self.path), today=today)
+        policy.disabled = tuple(
+            r.upper() for r in self.strings(data.get("disabled", []), "disabled")
+        )
+        policy.rule_folders = tuple(
+            (self.path.parent / folder).resolve()
+            for folder in self.strings(data.get("rule_folders", []), "rule_folders")
+        )
+        severity = data.get("severity", {})
+        if not isinstance(severity, dict):
+            raise self.fail("severity", "must be a table of RULE = severity")
+        for rule_id, value in severity.items():
+            if value not in SEVERITIES:
+                raise self.fail(f"severity.{rule_id}", f"must be one of {', '.join(SEVERITIES)}")
+            policy.severity[rule_id.upper()] = value
+        effort = data.get("effort", {})
+        if not isinstance(effort, dict) or set(effort) - {"rules", "paths"}:
+            raise self.fail("effort", "must hold the tables [effort.rules] and [effort.paths]")
+        for table, target in (("rules", policy.rule_effort), ("paths", policy.path_effort)):
+            for name, hours in effort.get(table, {}).items():
+                if not isinstance(hours, int | float) or isinstance(hours, bool) or hours < 0:
+                    raise self.fail(f"effort.{table}.{name}", "must be a number of hours >= 0")
+                if table == "paths" and name not in CONVERSION_PATHS:
+                    raise self.fail(
+                        f"effort.paths.{name}",
+                        f"unknown path; known: {', '.join(CONVERSION_PATHS)}",
+                    )
+                target[name.upper() if table == "rules" else name] = float(hours)
+        scope = data.get("scope", {})
+        if not isinstance(scope, dict):
+            raise self.fail("scope", "must be a table")
+        for key, value in scope.items():
+            if key not in _SCOPE_KEYS:
+                raise self.fail(
+                    f"scope.{key}", f"unknown key; known: {', '.join(sorted(_SCOPE_KEYS))}"
+                )
+            policy.scope[key] = self.strings(value, f"scope.{key}")
+        policy.waivers = self.waivers(data.get("waiver", []))
+        return policy
+
+    def waivers(self, raw: Any) -> tuple[Waiver, ...]:
+        if not isinstance(raw, list):
+            raise self.fail("waiver", "write waivers as [[waiver]] tables")
+        out = []
+        after = 0
+        for entry in raw:
+            line = self.line_of("waiver", after)
+            after = line or after
+            unknown = set(entry) - _WAIVER_KEYS
+            if unknown:
+                raise self.fail(f"waiver.{sorted(unknown)[0]}", "unknown waiver key", after)
+            for key in ("vm", "rule", "reason", "owner"):
+                if not isinstance(entry.get(key), str) or not entry[key].strip():
+                    raise self.fail(f"waiver.{key}", "required text in every [[waiver]]", after)
+            expires = entry.get("expires")
+            if isinstance(expires, datetime):
+                expires = expires.date()
+            elif isinstance(expires, str):
+                try:
+                    expires = date.fromisoformat(expires.strip())
+                except ValueError:
+                    raise self.fail(
+                        "waiver.expires", "must be a date (YYYY-MM-DD)", after
+                    ) from None
+            elif expires is not None and not isinstance(expires, date):
+                raise self.fail("waiver.expires", "must be a date (YYYY-MM-DD)", after)
+            out.append(
+                Waiver(
+                    vm=entry["vm"].strip(),
+                    rule=entry["rule"].strip().upper(),
+                    reason=entry["reason"].strip(),
+                    owner=entry["owner"].strip(),
+                    expires=expires,
+                    line=line,
+                )
+            )
+        return tuple(out)

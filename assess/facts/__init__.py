@@ -1,0 +1,1 @@
+"""Inventory -> one row of derived facts per VM, each with its evidence."""

@@ -1,0 +1,1 @@
+"""The vocabulary every layer shares: inventory tables, assessment columns, input errors."""

@@ -1,0 +1,1 @@
+"""Terminal views (Rich): summary, verdict table, one VM, catalog, progress."""

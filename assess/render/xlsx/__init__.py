@@ -1,0 +1,1 @@
+"""The Excel workbook (XlsxWriter), with its fast paths: bulk rows, parallel zip, forked writer."""

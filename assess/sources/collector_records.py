@@ -1,0 +1,712 @@
+"""Collector output: JSON Lines records (``host``, ``vm`` ..., ``end``) from one or more hosts.
+
+The offline collector writes these lines to a file; the live scan receives the very same lines
+over PowerShell Remoting and feeds them through ``parse_record_lines``. The reader is
+tolerant of what Windows PowerShell 5.1 ``ConvertTo-Json`` and hand-edited files produce:
+
+- enums as names or numbers; ``/Date(ms)/`` or ISO dates;
+- a lone object where a list is expected (5.1 unwraps one-element arrays without
+  ``-InputObject``), ``null`` for a section that could not be read;
+- ``diskNumber`` null, ``""`` or 4294967295 for a virtual (not pass-through) disk;
+- UTF-8 with or without BOM, UTF-16 (``Out-File``); a whole-file JSON array of records;
+- keys in any case; unknown keys are ignored; a line that is not JSON is a warning and the
+  rest is read;
+- a host section without its ``end`` record means the output was cut short: the result is
+  marked ``truncated`` and says how many VMs were read.
+
+A section the collector could not read is ``null`` (and named in the record's ``errors``):
+it is unknown, never "none". A ``*_listed`` flag is True when the record holds that device
+list (``[]`` included) and no collection error names its cmdlet: only then does "no rows"
+mean "no such device".
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from assess.model.diagnostics import InputError, RowWarning
+from assess.model.inventory import (
+    TABLE_NAMES,
+    Inventory,
+    make_vm_key,
+    synthetic_vm_id,
+    table_from_rows,
+)
+from assess.sources import SourceResult, text_files
+from assess.sources.cell_values import (
+    as_list,
+    to_bool,
+    to_boot_device,
+    to_checkpoint_type,
+    to_config_version,
+    to_controller_type,
+    to_count,
+    to_disk_number,
+    to_generation,
+    to_int,
+    to_iso_datetime,
+    to_mac,
+    to_media_type,
+    to_on_off,
+    to_os_architecture,
+    to_replication_state,
+    to_text,
+    to_vhd_format,
+    to_vhd_type,
+    to_vm_state,
+)
+from assess.sources.table_files import gc_paused
+
+KIND = "collector"
+SCHEMA_VERSION = 1
+
+#: Device lists: flag column -> (record key, what a collection error names for it).
+_LISTS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "disks_listed": ("disks", ("get-vmharddiskdrive", "harddiskdrive", "disks")),
+    "nics_listed": ("nics", ("get-vmnetworkadapter", "networkadapter", "nics")),
+    "floppies_listed": ("floppy", ("get-vmfloppydiskdrive", "floppy")),
+    "com_ports_listed": ("comPorts", ("get-vmcomport", "comport")),
+    "dvd_drives_listed": ("dvd", ("get-vmdvddrive", "dvddrive", "dvd")),
+}
+#: Other sections whose values are unknown when their cmdlet failed.
+_SECTIONS: dict[str, tuple[str, ...]] = {
+    "snapshots": ("get-vmsnapshot", "get-vmcheckpoint", "snapshot", "checkpoint"),
+    "bios": ("get-vmbios", "bios"),
+    "firmware": ("get-vmfirmware", "firmware"),
+    "integrationServices": ("get-vmintegrationservice", "integrationservice"),
+    "guest": ("kvp", "guest", "msvm_kvpexchangecomponent"),
+    "remoteFx3d": ("get-vmremotefx3dvideoadapter", "remotefx"),
+}
+#: Guest KVP item -> ``vms`` column.
+_KVP: dict[str, str] = {
+    "osname": "os_name",
+    "osversion": "os_version",
+    "osmajorversion": "os_major",
+    "osminorversion": "os_minor",
+    "osbuildnumber": "os_build",
+    "producttype": "os_product_type",
+    "integrationservicesversion": "integration_services_version",
+    "fullyqualifieddomainname": "guest_fqdn",
+}
+_DATA_EXCHANGE = ("key-value pair exchange", "data exchange")
+
+
+def sniff(path: str, head: bytes) -> bool:
+    """The first JSON object in the file is a collector record (has a known ``kind``)."""
+    text = text_files.decode_head(head).lstrip("\ufeff \t\r\n")
+    if text.startswith("["):
+        text = text[1:].lstrip()
+    if not text.startswith("{"):
+        return False
+    try:
+        first, _ = _DECODER.raw_decode(text)
+    except (json.JSONDecodeError, RecursionError):
+        # The head ends inside the first record: the collector writes "kind" first.
+        return _KIND_FIRST.match(text) is not None
+    return isinstance(first, dict) and str(_get(first, "kind", "")).lower() in _KINDS
+
+
+_KINDS = ("host", "vm", "end")
+_KIND_FIRST = re.compile(r'\{\s*"kind"\s*:\s*"(host|vm|end)"', re.IGNORECASE)
+
+
+def load(path: str) -> SourceResult:
+    """Read a collector output file. ``InputError`` when it holds no record at all."""
+    text = text_files.read_text(path)
+    stripped = text.lstrip("\ufeff \t\r\n")
+    if stripped.startswith("[") or _one_document(stripped):
+        items = _array_items(text, path)
+        result = _parse(((line, None, item) for line, item in items), path, path)
+    else:
+        result = parse_record_lines(text.split("\n"), origin=path, path_for_messages=path)
+    if result.rows_read == 0:
+        raise InputError(path, "no collector records (JSON objects with kind host, vm or end)")
+    return result
+
+
+def parse_record_lines(lines: Iterable[str], origin: str, path_for_messages: str) -> SourceResult:
+    """Parse collector lines as they come (a file, or output received from a host).
+
+    ``origin`` fills the ``origin`` column and prefixes ``source`` (``origin:line``);
+    ``path_for_messages`` names the input in warnings. Line numbers count the strings
+    given, one per line (a string holding several lines is split).
+    """
+
+    def numbered() -> Iterator[tuple[int, str | None, Any]]:
+        number = 0
+        for chunk in lines:
+            for line in chunk.split("\n") if "\n" in chunk else (chunk,):
+                number += 1
+                yield number, line, None
+
+    return _parse(numbered(), origin, path_for_messages)
+
+
+def _one_document(text: str) -> bool:
+    """A single record written over several lines (pretty-printed), not JSON Lines."""
+    first_line = text.split("\n", 1)[0].strip()
+    try:
+        _DECODER.decode(first_line)
+        return False
+    except (json.JSONDecodeError, RecursionError):
+        pass
+    try:
+        return isinstance(_DECODER.decode(text), dict)
+    except (json.JSONDecodeError, RecursionError):
+        return False
+
+
+def _array_items(text: str, path: str) -> list[tuple[int, Any]]:
+    """Elements of a whole-file JSON array (or one pretty-printed record) with the line
+    each starts on."""
+    decoder = _DECODER
+    stripped = text.lstrip("\ufeff \t\r\n")
+    start = text.index("[") + 1 if stripped.startswith("[") else text.index("{")
+    items: list[tuple[int, Any]] = []
+    position = start
+    length = len(text)
+    while True:
+        while position < length and text[position] in " \t\r\n,":
+            position += 1
+        if position >= length or text[position] == "]":
+            return items
+        line = text.count("\n", 0, position) + 1
+        try:
+            item, position = decoder.raw_decode(text, position)
+        except json.JSONDecodeError as exc:
+            items.append((line, _Broken(f"not valid JSON ({exc.msg}); the rest is ignored")))
+            return items
+        items.append((line, item))
+        if len(items) == 1 and not isinstance(item, dict):
+            raise InputError(path, "a JSON array, but not of collector records")
+
+
+@dataclass
+class _Broken:
+    message: str
+
+
+# --------------------------------------------------------------------------- parsing
+
+
+def _lower_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    return {key.lower(): value for key, value in pairs}
+
+
+#: Decodes JSON with every object key in lower case, so fields match in any case.
+_DECODER = json.JSONDecoder(object_pairs_hook=_lower_keys)
+
+
+def _get(record: Any, key: str, default: Any = None) -> Any:
+    """``record[key]``, the key matched in any case (decoded keys are lower case)."""
+    if not isinstance(record, dict):
+        return default
+    return record.get(key.lower(), default)
+
+
+@dataclass
+class _HostSection:
+    row: dict[str, Any]
+    line: int
+    name: str | None
+    cluster: str | None
+    vms: int = 0
+    ended: bool = False
+
+
+@dataclass
+class _State:
+    origin: str
+    path: str
+    warnings: list[RowWarning] = field(default_factory=list)
+    tables: dict[str, list[dict[str, Any]]] = field(
+        default_factory=lambda: {name: [] for name in TABLE_NAMES}
+    )
+    section: _HostSection | None = None
+    records: int = 0
+    truncated: bool = False
+    warned_no_host: bool = False
+    seen_keys: dict[str, int] = field(default_factory=dict)  # vm_key -> line
+
+    def warn(self, line: int | None, column: str | None, message: str) -> None:
+        self.warnings.append(RowWarning(self.path, line, column, message))
+
+
+def _parse(items: Iterable[tuple[int, str | None, Any]], origin: str, path: str) -> SourceResult:
+    state = _State(origin=origin, path=path)
+    with gc_paused():
+        for line, text, value in items:
+            if text is not None:
+                value = _decode_line(state, line, text)
+                if value is None:
+                    continue
+            if isinstance(value, _Broken):
+                state.warn(line, None, value.message)
+                continue
+            for record in value if isinstance(value, list) else [value]:
+                _dispatch(state, line, record)
+        _close_section(state, at_end=True)
+        inventory = Inventory.from_frames(
+            {name: table_from_rows(name, rows) for name, rows in state.tables.items()}
+        )
+    return SourceResult(
+        path=origin,
+        kind=KIND,
+        inventory=inventory,
+        warnings=state.warnings,
+        rows_read=state.records,
+        truncated=state.truncated,
+    )
+
+
+def _decode_line(state: _State, line: int, text: str) -> Any:
+    stripped = text.strip().lstrip("\ufeff").rstrip(",")
+    if not stripped or stripped in ("[", "]"):
+        return None
+    try:
+        return _DECODER.decode(stripped)
+    except (json.JSONDecodeError, RecursionError) as exc:
+        preview = stripped if len(stripped) <= 40 else stripped[:37] + "..."
+        reason = exc.msg if isinstance(exc, json.JSONDecodeError) else "nested too deeply"
+        state.warn(line, None, f"not a JSON record ({reason}): {preview!r}; line skipped")
+        return None
+
+
+def _dispatch(state: _State, line: int, record: Any) -> None:
+    if not isinstance(record, dict):
+        state.warn(line, None, "not a JSON object; line skipped")
+        return
+    kind = str(_get(record, "kind", "") or "").strip().lower()
+    handler: Callable[[_State, int, dict[str, Any]], None] | None = {
+        "host": _host_record,
+        "vm": _vm_record,
+        "end": _end_record,
+    }.get(kind)
+    if handler is None:
+        state.warn(line, "kind", f"unknown record kind {kind!r}; line skipped")
+        return
+    state.records += 1
+    try:
+        handler(state, line, record)
+    except (TypeError, ValueError, AttributeError, OverflowError, RecursionError) as exc:
+        # Arbitrary JSON can be shaped in ways no field reader expects; one such record
+        # must not stop the others.
+        state.warn(line, None, f"{kind} record could not be read ({exc}); skipped")
+
+
+class _Reader:
+    """Reads fields of one record, turning bad values into NA plus a warning."""
+
+    def __init__(self, state: _State, line: int, prefix: str) -> None:
+        self.state = state
+        self.line = line
+        self.prefix = prefix
+
+    def read(self, record: Any, key: str, parser: Callable[[Any], Any], label: str = "") -> Any:
+        """Parse ``record[key]``; ``label`` names the field in a warning (default: the key)."""
+        return self.parse(_get(record, key), parser, label or key)
+
+    def parse(self, value: Any, parser: Callable[[Any], Any], label: str) -> Any:
+        if value is None:
+            return None
+        try:
+            return parser(value)
+        except (ValueError, TypeError) as exc:
+            self.state.warn(self.line, f"{self.prefix}{label}", f"{exc}; left unknown")
+            return None
+
+
+def _section_failed(errors: list[tuple[str, str]], aliases: tuple[str, ...]) -> bool:
+    return any(alias in what for what, _ in errors for alias in aliases)
+
+
+def _errors(record: dict[str, Any]) -> list[tuple[str, str]]:
+    """``(what, message)`` of each entry of a record's ``errors`` (strings are messages)."""
+    found = []
+    for item in as_list(_get(record, "errors")):
+        if isinstance(item, dict):
+            what = _text_of(_get(item, "what")) or ""
+            message = _text_of(_get(item, "message")) or ""
+        else:
+            what, message = "", _text_of(item) or ""
+        found.append((what, message))
+    return found
+
+
+def _text_of(value: Any) -> str | None:
+    """Text of any JSON value (objects and lists as compact JSON), for error entries."""
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, ensure_ascii=False)[:500]
+    return to_text(value)
+
+
+# --------------------------------------------------------------------------- records
+
+
+def _host_record(state: _State, line: int, record: dict[str, Any]) -> None:
+    _close_section(state, at_end=False)
+    reader = _Reader(state, line, "")
+    read = reader.read
+    schema = _int_or_none(_get(record, "schema"))
+    if schema is not None and schema > SCHEMA_VERSION:
+        state.warn(
+            line,
+            "schema",
+            f"written by a newer collector (schema {schema}); reading the fields this "
+            "version knows",
+        )
+    name = read(record, "computerName", to_text)
+    if name is None:
+        state.warn(line, "computerName", "host record without computerName")
+    cluster_value = _get(record, "cluster")
+    if isinstance(cluster_value, dict):
+        cluster = read(cluster_value, "name", to_text, "cluster.name")
+    else:
+        cluster = read(record, "cluster", to_text)
+    versions = [
+        reader.parse(v, _version_text, "supportedVmVersions")
+        for v in as_list(_get(record, "supportedVmVersions"))
+    ]
+    errors = _errors(record)
+    row = {
+        "host": name,
+        "cluster": cluster,
+        "fqdn": read(record, "fqdn", to_text),
+        "os_caption": read(record, "osCaption", to_text),
+        "os_version": read(record, "osVersion", _version_text),
+        "os_build": read(record, "osBuild", to_text),
+        "ps_version": read(record, "psVersion", _version_text),
+        "supported_vm_versions": ";".join(v for v in versions if v) or None,
+        "collected_at": read(record, "collectedAt", to_iso_datetime),
+        "status": "partial" if errors else "ok",
+        "reason": "; ".join(f"{w}: {m}" if w else m for w, m in errors) or None,
+        "vm_count": None,
+        "source": f"{state.origin}:{line}",
+    }
+    state.tables["hosts"].append(row)
+    state.section = _HostSection(row=row, line=line, name=name, cluster=cluster)
+    _error_rows(state, line, errors, name, None)
+
+
+def _int_or_none(value: Any) -> int | None:
+    try:
+        return to_int(value)
+    except ValueError:
+        return None
+
+
+def _version_text(value: Any) -> str | None:
+    """A version as text; a serialised ``System.Version`` object becomes ``5.1.17763.1``."""
+    if isinstance(value, dict):
+        parts = [_get(value, key) for key in ("Major", "Minor", "Build", "Revision")]
+        numbers = [str(p) for p in parts if isinstance(p, int) and not isinstance(p, bool)]
+        numbers = [n for n in numbers if n != "-1"]
+        if not numbers:
+            raise ValueError("not a version")
+        return ".".join(numbers)
+    if isinstance(value, float):
+        return f"{value:.1f}" if value.is_integer() else repr(value)
+    return to_text(value)
+
+
+def _end_record(state: _State, line: int, record: dict[str, Any]) -> None:
+    section = state.section
+    errors = _errors(record)
+    count = _Reader(state, line, "").read(record, "vmCount", to_count)
+    if section is None or section.ended:
+        state.warn(line, None, "end record without a host record before it")
+        _error_rows(state, line, errors, None, None)
+        return
+    section.ended = True
+    section.row["vm_count"] = count
+    if count is not None and count != section.vms:
+        state.warn(line, "vmCount", f"end record says {count} VMs, {section.vms} were read")
+    if errors:
+        section.row["status"] = "partial"
+        reason = "; ".join(f"{w}: {m}" if w else m for w, m in errors)
+        section.row["reason"] = "; ".join(r for r in (section.row["reason"], reason) if r)
+    _error_rows(state, line, errors, section.name, None)
+
+
+def _close_section(state: _State, *, at_end: bool) -> None:
+    """Before a new host record and at the end: a section without ``end`` was cut short."""
+    section = state.section
+    if section is None:
+        if at_end and state.records == 0:
+            state.truncated = True
+            state.warn(None, None, "output cut short: no end record; 0 VMs read")
+        return
+    if not section.ended:
+        state.truncated = True
+        message = f"output cut short: no end record; {section.vms} VMs read"
+        state.warn(section.line, None, message)
+        section.row["status"] = "partial"
+        section.row["reason"] = "; ".join(r for r in (section.row["reason"], message) if r)
+    state.section = None
+
+
+def _error_rows(
+    state: _State,
+    line: int,
+    errors: list[tuple[str, str]],
+    host: str | None,
+    vm_key: str | None,
+) -> None:
+    for what, message in errors:
+        state.tables["collection_errors"].append(
+            {
+                "host": host,
+                "vm_key": vm_key,
+                "origin": state.origin,
+                "source": f"{state.origin}:{line}",
+                "what": what or None,
+                "message": message or None,
+            }
+        )
+
+
+def _vm_record(state: _State, line: int, record: dict[str, Any]) -> None:
+    section = state.section
+    if section is None or section.ended:
+        if not state.warned_no_host:
+            state.warn(line, None, "vm record without a host record before it; host unknown")
+            state.warned_no_host = True
+        section = _HostSection(row={"reason": None}, line=line, name=None, cluster=None)
+        state.section = section
+    reader = _Reader(state, line, "")
+    read = reader.read
+    name = read(record, "name", to_text)
+    if name is None:
+        state.warn(line, "name", "vm record without a name; skipped")
+        return
+    section.vms += 1
+    host = section.name
+    vm_id = read(record, "id", to_text)
+    if vm_id is not None and not make_vm_key(vm_id):
+        vm_id = None
+    synthetic = vm_id is None
+    if vm_id is None:
+        vm_id = synthetic_vm_id(host, name)
+    vm_key = make_vm_key(vm_id)
+    if vm_key in state.seen_keys:
+        state.warn(
+            line,
+            None,
+            f"same VM as line {state.seen_keys[vm_key]} (same id, or same host and name "
+            "without an id); the first record is used",
+        )
+        return
+    state.seen_keys[vm_key] = line
+    source = f"{state.origin}:{line}"
+    keys = {"host": host, "vm_key": vm_key, "origin": state.origin, "source": source}
+    reported = _errors(record)
+    errors = [(what.lower(), message) for what, message in reported]
+
+    row: dict[str, Any] = {
+        **keys,
+        "vm_id": vm_id,
+        "vm_id_synthetic": synthetic,
+        "name": name,
+        "cluster": section.cluster,
+        "source_kind": KIND,
+        "generation": read(record, "generation", to_generation),
+        "config_version": read(record, "version", to_config_version),
+        "state": read(record, "state", to_vm_state),
+        "processor_count": read(record, "processorCount", to_count),
+        "memory_startup_bytes": read(record, "memoryStartup", to_count),
+        "dynamic_memory": read(record, "dynamicMemory", to_bool),
+        "notes": read(record, "notes", to_text),
+        "is_clustered": read(record, "isClustered", to_bool),
+        "replication_state": read(record, "replicationState", to_replication_state),
+        "creation_time": read(record, "creationTime", to_iso_datetime),
+        "parent_checkpoint_id": read(record, "parentSnapshotId", to_text),
+    }
+    _snapshots(reader, record, row, errors)
+    _firmware(reader, record, row, errors)
+    _guest(reader, record, row, errors)
+    _integration_services(record, row, errors)
+    _remotefx(reader, record, row, errors)
+    for flag, (key, aliases) in _LISTS.items():
+        listed = _get(record, key) is not None and not _section_failed(errors, aliases)
+        row[flag] = True if listed else None
+    state.tables["vms"].append(row)
+
+    _details(state, reader, record, keys)
+    _error_rows(state, line, reported, host, vm_key)
+
+
+def _snapshots(reader: _Reader, record: Any, row: dict[str, Any], errors: list) -> None:
+    value = _get(record, "snapshots")
+    if value is None or _section_failed(errors, _SECTIONS["snapshots"]):
+        return
+    if isinstance(value, dict):
+        row["checkpoint_count"] = reader.read(value, "count", to_count, "snapshots.count")
+        types = as_list(_get(value, "types"))
+        names = {_checkpoint_type(t) for t in types} - {None}
+        row["checkpoint_types"] = ";".join(sorted(names)) if names else None
+    elif isinstance(value, list):
+        row["checkpoint_count"] = len(value)
+    else:
+        row["checkpoint_count"] = reader.read(record, "snapshots", to_count)
+
+
+def _checkpoint_type(value: Any) -> str | None:
+    try:
+        return to_checkpoint_type(value)
+    except ValueError:
+        return _text_of(value)
+
+
+def _firmware(reader: _Reader, record: Any, row: dict[str, Any], errors: list) -> None:
+    bios = _get(record, "bios")
+    if isinstance(bios, dict) and not _section_failed(errors, _SECTIONS["bios"]):
+        order = _get(bios, "startupOrder")
+        if isinstance(order, str):
+            order = [part for part in order.replace(";", ",").split(",") if part.strip()]
+        names = []
+        for item in as_list(order):
+            name = reader.parse(item, to_boot_device, "bios.startupOrder")
+            if name is not None:
+                names.append(name)
+        row["boot_order"] = ";".join(names) or None
+    firmware = _get(record, "firmware")
+    if isinstance(firmware, dict) and not _section_failed(errors, _SECTIONS["firmware"]):
+        row["secure_boot"] = reader.read(firmware, "secureBoot", to_on_off, "firmware.secureBoot")
+        row["secure_boot_template"] = reader.read(
+            firmware, "template", to_text, "firmware.template"
+        )
+
+
+def _guest(reader: _Reader, record: Any, row: dict[str, Any], errors: list) -> None:
+    guest = _get(record, "guest")
+    if guest is None or _section_failed(errors, _SECTIONS["guest"]):
+        return
+    items: dict[str, Any] = {}
+    if isinstance(guest, dict) and not ({"name", "data"} <= {str(k).lower() for k in guest}):
+        items = {str(k).lower(): v for k, v in guest.items()}
+    else:
+        for item in as_list(guest):  # [{"Name": "OSName", "Data": "..."}, ...]
+            if isinstance(item, dict):
+                key = _text_of(_get(item, "name"))
+                if key:
+                    items[key.lower()] = _get(item, "data")
+    for key, column in _KVP.items():
+        value = items.get(key)
+        if isinstance(value, str):
+            value = value.strip().strip("\x00")
+        row[column] = reader.parse(value, to_text, f"guest.{key}")
+    arch = items.get("processorarchitecture")
+    if isinstance(arch, str):
+        arch = arch.strip().strip("\x00")
+    row["os_architecture"] = reader.parse(arch, to_os_architecture, "guest.ProcessorArchitecture")
+
+
+def _integration_services(record: Any, row: dict[str, Any], errors: list) -> None:
+    services = _get(record, "integrationServices")
+    if services is None or _section_failed(errors, _SECTIONS["integrationServices"]):
+        return
+    for item in as_list(services):
+        name = (_text_of(_get(item, "name")) or "").lower()
+        if name in _DATA_EXCHANGE:
+            try:
+                row["data_exchange_enabled"] = to_bool(_get(item, "enabled"))
+            except ValueError:
+                row["data_exchange_enabled"] = None
+            return
+
+
+def _remotefx(reader: _Reader, record: Any, row: dict[str, Any], errors: list) -> None:
+    """``remoteFx3d``: a count, or the adapter(s) themselves."""
+    value = _get(record, "remoteFx3d")
+    if value is None or _section_failed(errors, _SECTIONS["remoteFx3d"]):
+        return
+    if isinstance(value, (list, dict)):
+        row["remotefx_3d_count"] = len(as_list(value))
+    elif isinstance(value, bool):
+        row["remotefx_3d_count"] = int(value)
+    else:
+        row["remotefx_3d_count"] = reader.read(record, "remoteFx3d", to_count)
+
+
+def _details(state: _State, reader: _Reader, record: Any, keys: dict[str, Any]) -> None:
+    read = reader.read
+    tables = state.tables
+    for index, disk in enumerate(_items(state, reader, record, "disks")):
+        at = f"disks[{index}]."
+        disk_number = read(disk, "diskNumber", to_disk_number, at + "diskNumber")
+        vhd = _get(disk, "vhd")
+        if disk_number is not None or not isinstance(vhd, dict):
+            vhd = {}
+        shared = _get(disk, "shared", _get(disk, "supportPersistentReservations"))
+        tables["disks"].append(
+            {
+                **keys,
+                "controller_type": read(disk, "controllerType", to_controller_type, at + "type"),
+                "controller_number": read(disk, "controllerNumber", to_count, at + "number"),
+                "controller_location": read(
+                    disk, "controllerLocation", to_count, at + "controllerLocation"
+                ),
+                "path": read(disk, "path", to_text, at + "path"),
+                "disk_number": disk_number,
+                "shared": reader.parse(shared, to_bool, at + "shared"),
+                "vhd_format": read(vhd, "format", to_vhd_format, at + "vhd.format"),
+                "vhd_type": read(vhd, "type", to_vhd_type, at + "vhd.type"),
+                "size_bytes": read(vhd, "size", to_count, at + "vhd.size"),
+                "file_size_bytes": read(vhd, "fileSize", to_count, at + "vhd.fileSize"),
+                "parent_path": read(vhd, "parentPath", to_text, at + "vhd.parentPath"),
+            }
+        )
+    for index, nic in enumerate(_items(state, reader, record, "nics")):
+        at = f"nics[{index}]."
+        mac = _get(nic, "mac", _get(nic, "macAddress"))
+        tables["nics"].append(
+            {
+                **keys,
+                "name": read(nic, "name", to_text, at + "name"),
+                "is_legacy": read(nic, "isLegacy", to_bool, at + "isLegacy"),
+                "switch_name": read(nic, "switchName", to_text, at + "switchName"),
+                "mac": reader.parse(mac, to_mac, at + "mac"),
+            }
+        )
+    for index, floppy in enumerate(_items(state, reader, record, "floppy", scalars=True)):
+        path = floppy if not isinstance(floppy, dict) else _get(floppy, "path")
+        tables["floppies"].append(
+            {**keys, "path": reader.parse(path, to_text, f"floppy[{index}].path")}
+        )
+    for index, port in enumerate(_items(state, reader, record, "comPorts")):
+        at = f"comPorts[{index}]."
+        tables["com_ports"].append(
+            {
+                **keys,
+                "name": read(port, "name", to_text, at + "name"),
+                "path": read(port, "path", to_text, at + "path"),
+            }
+        )
+    for index, dvd in enumerate(_items(state, reader, record, "dvd")):
+        at = f"dvd[{index}]."
+        tables["dvd_drives"].append(
+            {
+                **keys,
+                "controller_type": read(dvd, "controllerType", to_controller_type, at + "type"),
+                "controller_number": read(dvd, "controllerNumber", to_count, at + "number"),
+                "path": read(dvd, "path", to_text, at + "path"),
+                "media_type": read(dvd, "mediaType", to_media_type, at + "mediaType"),
+            }
+        )
+
+
+def _items(
+    state: _State, reader: _Reader, record: Any, key: str, *, scalars: bool = False
+) -> list[Any]:
+    """The entries of a device list; entries that are not objects are skipped with a warning."""
+    entries = []
+    for index, item in enumerate(as_list(_get(record, key))):
+        if isinstance(item, dict) or (scalars and not isinstance(item, list)):
+            entries.append(item)
+        elif item is not None:
+            state.warn(reader.line, f"{key}[{index}]", "not an object; entry skipped")
+    return entries

@@ -1,0 +1,86 @@
+"""Loading the catalog: custom rule folders, overrides and errors reported at load time."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from assess.engine.catalog import load_catalog
+from assess.model.diagnostics import InputError
+
+GOOD = """
+[[rule]]
+id = "CUST001"
+title = "VM name marks it as a template"
+severity = "info"
+family = "custom"
+when = "os_family == 'windows' and checkpoint_count > 5"
+rationale = "Many checkpoints on a Windows VM."
+remediation = "Ask the owner."
+effort_hours = 0.2
+"""
+
+
+def write(folder: Path, text: str, name: str = "custom.toml") -> Path:
+    folder.mkdir(exist_ok=True)
+    (folder / name).write_text(text, encoding="utf-8")
+    return folder
+
+
+def test_custom_rule_is_added(tmp_path: Path) -> None:
+    catalog = load_catalog([write(tmp_path / "r", GOOD)])
+    rule = catalog.get("CUST001")
+    assert rule is not None and rule.needs == ("os_family", "checkpoint_count")
+
+
+def test_custom_rule_with_an_existing_id_replaces_it(tmp_path: Path) -> None:
+    text = GOOD.replace("CUST001", "VM004").replace('"info"', '"warning"')
+    catalog = load_catalog([write(tmp_path / "r", text)])
+    assert catalog.get("VM004").severity == "warning"
+    assert sum(1 for r in catalog.rules if r.id == "VM004") == 1
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (
+            ("checkpoint_count > 5", "checkpoints > 5"),
+            "rule CUST001: when = .*unknown fact 'checkpoints'",
+        ),
+        (
+            ("checkpoint_count > 5", "checkpoint_count >"),
+            "rule CUST001: when = .*not an expression",
+        ),
+        (('"info"', '"critical"'), "rule CUST001: severity must be one of"),
+        (('id = "CUST001"', 'id = "cust-1"'), "id must look like"),
+        (("effort_hours = 0.2", "effort_hours = 'lots'"), "must be numbers"),
+        (("effort_hours = 0.2", "effort_hours = 0.2\nwhen_not = 1"), "unknown keys"),
+        (('title = "VM name marks it as a template"\n', ""), "'title' is required"),
+        (("[[rule]]", "[[rule]\n"), "not valid TOML"),
+    ],
+)
+def test_broken_rule_is_reported_with_file_and_id(
+    tmp_path: Path, change: tuple[str, str], message: str
+) -> None:
+    folder = write(tmp_path / "r", GOOD.replace(*change), "broken.toml")
+    with pytest.raises(InputError, match=message) as caught:
+        load_catalog([folder])
+    assert "broken.toml" in str(caught.value)
+
+
+def test_evidence_naming_an_unknown_fact_is_rejected(tmp_path: Path) -> None:
+    text = GOOD.replace("effort_hours = 0.2", 'effort_hours = 0.2\nevidence = "{nope}"')
+    with pytest.raises(InputError, match=r"evidence names unknown fact \{nope\}"):
+        load_catalog([write(tmp_path / "r", text)])
+
+
+def test_missing_rules_folder(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="rules folder not found"):
+        load_catalog([tmp_path / "absent"])
+
+
+def test_alias_finds_the_renamed_rule(tmp_path: Path) -> None:
+    text = GOOD + 'aliases = ["OLD001"]\n'
+    catalog = load_catalog([write(tmp_path / "r", text)])
+    assert catalog.get("old001").id == "CUST001"

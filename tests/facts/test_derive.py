@@ -1,0 +1,209 @@
+"""Facts from inventory tables: what each input implies, with its evidence, NA when unknown."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from assess.facts.derive import derive_facts
+from assess.facts.support_matrix import SupportMatrix
+from assess.model.inventory import Inventory, table_from_rows
+
+MATRIX = SupportMatrix.load()
+LISTED = {f"{t}_listed": True for t in ("disks", "nics", "floppies", "com_ports", "dvd_drives")}
+WS2019_KVP = {"os_name": "Windows Server 2019 Standard", "os_version": "10.0.17763",
+              "os_product_type": "3", "os_architecture": "9"}  # fmt: skip
+
+
+def collector_vm(key: str = "a", **fields: object) -> dict:
+    return {"vm_key": key, "vm_id": key, "name": key.upper(), "host": "HV01", "origin": "f",
+            "source": "f:2", "source_kind": "collector", "generation": 1, **LISTED,
+            **fields}  # fmt: skip
+
+
+def disk(key: str, ctype: str, number: int, location: int, path: str, **fields) -> dict:
+    return {"vm_key": key, "origin": "f", "controller_type": ctype, "controller_number": number,
+            "controller_location": location, "path": path, **fields}  # fmt: skip
+
+
+def facts(vms: list[dict], **tables: list[dict]) -> pd.DataFrame:
+    frames = {"vms": table_from_rows("vms", vms)}
+    frames |= {name: table_from_rows(name, rows) for name, rows in tables.items()}
+    result = derive_facts(Inventory.from_frames(frames), MATRIX)
+    return result.frame.join(result.evidence.add_suffix(".evidence"))
+
+
+def test_boot_disk_is_the_first_ide_disk_by_controller_and_location() -> None:
+    frame = facts(
+        [collector_vm(**WS2019_KVP)],
+        disks=[
+            disk("a", "SCSI", 0, 0, r"D:\data.vhdx", vhd_format="VHDX"),
+            disk("a", "IDE", 1, 0, r"D:\second.vhd", vhd_format="VHD"),
+            disk("a", "IDE", 0, 1, r"D:\os.vhdx", vhd_format="VHDX", vhd_type="Dynamic"),
+        ],
+    )
+    vm = frame.loc["a"]
+    assert vm["boot_disk_path"] == r"D:\os.vhdx" and vm["boot_disk_location"] == "0:1"
+    assert vm["boot_disk_format"] == "VHDX"
+    assert vm["ide_data_disk_count"] == 1 and vm["vhd_data_disk_count"] == 1
+    assert vm["boot_disk_partition_style"] == "MBR"
+    assert vm["boot_disk_partition_style.evidence"].startswith("inferred:")
+
+
+def test_no_ide_disk_means_no_boot_disk_not_unknown() -> None:
+    frame = facts([collector_vm()], disks=[disk("a", "SCSI", 0, 0, r"D:\data.vhdx")])
+    assert not frame.loc["a", "has_boot_disk"]
+
+
+def test_pass_through_and_differencing_boot_disks() -> None:
+    frame = facts(
+        [collector_vm("p"), collector_vm("d")],
+        disks=[
+            disk("p", "IDE", 0, 0, "Disk 3", disk_number=3),
+            disk("d", "IDE", 0, 0, r"D:\os_1234.avhdx"),
+        ],
+    )
+    assert frame.loc["p", "boot_disk_format"] == "PassThrough"
+    assert frame.loc["p", "boot_disk_type"] == "Physical"
+    assert frame.loc["d", "boot_disk_format"] == "VHDX"
+    assert frame.loc["d", "boot_disk_format.evidence"] == "inferred: file name"
+    assert frame.loc["d", "boot_disk_type"] == "Differencing"
+
+
+def test_linux_partition_style_is_not_inferred() -> None:
+    frame = facts(
+        [collector_vm(os_name="Ubuntu", os_major="22.04", os_architecture="x86_64")],
+        disks=[disk("a", "IDE", 0, 0, r"D:\root.vhdx")],
+    )
+    assert pd.isna(frame.loc["a", "boot_disk_partition_style"])
+    assert frame.loc["a", "os_conversion_path"] == "linux-efi"
+    assert frame.loc["a", "secure_boot_support"] == "uefi-ca"
+
+
+def test_devices_from_detail_tables() -> None:
+    frame = facts(
+        [collector_vm(boot_order="LegacyNetworkAdapter;IDE;CD;Floppy")],
+        nics=[{"vm_key": "a", "is_legacy": True}, {"vm_key": "a", "is_legacy": False}],
+        floppies=[{"vm_key": "a", "path": r"D:\a.vfd"}],
+        com_ports=[{"vm_key": "a", "path": r"\\.\pipe\x"}, {"vm_key": "a", "path": None}],
+        dvd_drives=[{"vm_key": "a", "media_type": "Physical"}],
+    )
+    vm = frame.loc["a"]
+    assert (vm["legacy_nic_count"], vm["synthetic_nic_count"]) == (1, 1)
+    assert vm["boot_from_network"] and vm["floppy_media"] and vm["floppy_path"] == r"D:\a.vfd"
+    assert vm["com_port_count"] == 1 and vm["physical_dvd_count"] == 1
+
+
+def test_a_section_that_was_not_listed_stays_unknown() -> None:
+    frame = facts([collector_vm(nics_listed=None, floppies_listed=None)])
+    assert pd.isna(frame.loc["a", "legacy_nic_count"])
+    assert pd.isna(frame.loc["a", "floppy_media"])
+    assert frame.loc["a", "com_port_count"] == 0
+
+
+def template_vm(**fields: object) -> dict:
+    return {"vm_key": "t", "vm_id": "t", "name": "T", "host": "HV9", "origin": "t.csv",
+            "source": "t.csv:2", "source_kind": "template", **fields}  # fmt: skip
+
+
+def test_template_values_fill_the_facts() -> None:
+    frame = facts(
+        [
+            template_vm(
+                generation=1,
+                os_name="Windows Server 2016",
+                os_architecture="x64",
+                boot_controller="IDE",
+                boot_disk_path=r"C:\v\t.vhd",
+                partition_style="GPT",
+                legacy_nic_count=2,
+                pxe_boot=True,
+                floppy_media=False,
+                com_port_count=0,
+                dvd_media="Physical",
+                ide_data_disk_count=1,
+                remotefx_3d_count=0,
+                host_os="Windows Server 2012",
+            )
+        ]
+    )
+    vm = frame.loc["t"]
+    assert vm["boot_disk_format"] == "VHD"  # from the path's extension
+    assert vm["boot_disk_partition_style"] == "GPT"  # stated beats inferred
+    assert vm["legacy_nic_count"] == 2 and vm["boot_from_network"]
+    assert vm["physical_dvd_count"] == 1 and vm["ide_data_disk_count"] == 1
+    assert not vm["host_gen2_capable"]
+    assert vm["host_gen2_capable.evidence"] == "inventory: HostOS"
+    assert vm["boot_disk_controller.evidence"] == "template: BootController"
+
+
+def test_blank_template_cells_stay_unknown() -> None:
+    vm = facts([template_vm(generation=1)]).loc["t"]
+    for fact in ("os_family", "os_arch", "boot_disk_controller", "legacy_nic_count",
+                 "floppy_media", "checkpoint_count", "host_gen2_capable"):  # fmt: skip
+        assert pd.isna(vm[fact]), fact
+
+
+@pytest.mark.parametrize(
+    ("fields", "capable", "evidence"),
+    [
+        ({"config_version": "5.0"}, True, "inferred: configuration version 5.0+"),
+        ({"config_version": "4.0"}, None, None),
+        ({}, None, None),
+    ],
+)
+def test_host_capability_inferred_from_configuration_version(fields, capable, evidence) -> None:
+    vm = facts([template_vm(generation=1, **fields)]).loc["t"]
+    if capable is None:
+        assert pd.isna(vm["host_gen2_capable"])
+    else:
+        assert vm["host_gen2_capable"] == capable
+        assert vm["host_gen2_capable.evidence"].startswith(evidence)
+
+
+def test_a_host_running_gen2_vms_can_run_gen2() -> None:
+    frame = facts([template_vm(generation=1), {**template_vm(generation=2), "vm_key": "g"}])
+    assert frame.loc["t", "host_gen2_capable"]
+
+
+def test_host_record_decides_over_inference() -> None:
+    frame = facts(
+        [collector_vm(config_version="5.0")],
+        hosts=[
+            {
+                "host": "HV01",
+                "os_caption": "Microsoft Windows Server 2012 Datacenter",
+                "os_version": "6.2.9200",
+            }
+        ],
+    )
+    vm = frame.loc["a"]
+    assert not vm["host_gen2_capable"]
+    assert vm["host_os"] == "Microsoft Windows Server 2012 Datacenter (6.2.9200)"
+
+
+def test_parent_checkpoint_implies_a_checkpoint() -> None:
+    vm = facts([template_vm(parent_checkpoint_id="1234-abcd")]).loc["t"]
+    assert vm["checkpoint_count"] == 1
+    assert vm["checkpoint_count.evidence"].startswith("inferred:")
+
+
+def test_replication_states() -> None:
+    rows = [{**template_vm(replication_state=s), "vm_key": s} for s in ("Disabled", "Replicating")]
+    frame = facts(rows)
+    assert not frame.loc["Disabled", "replication_enabled"]
+    assert frame.loc["Replicating", "replication_enabled"]
+
+
+def test_unsupported_and_32bit_guests() -> None:
+    frame = facts(
+        [
+            template_vm(os_name="Windows Server 2008 R2"),
+            {**template_vm(os_name="Windows 10 Pro", os_architecture="x86"), "vm_key": "x"},
+            {**template_vm(os_name="Ubuntu 26.04", os_architecture="x64"), "vm_key": "u"},
+        ]
+    )
+    assert frame.loc["t", "os_gen2_support"] == "no"
+    assert frame.loc["x", "os_arch"] == "x86" and frame.loc["x", "os_gen2_support"] == "yes"
+    assert frame.loc["u", "os_gen2_support"] == "yes"
+    assert "assumed" in frame.loc["u", "os_gen2_support.evidence"]
