@@ -35,11 +35,18 @@ from python_calamine import CalamineWorkbook, SheetTypeEnum, SheetVisibleEnum
 
 from assess.model.diagnostics import InputError, RowWarning
 from assess.sources import text_files
+from assess.sources.field_bounds import cap_row
 
 _ZIP_MAGIC = b"PK\x03\x04"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _SEP_HINT = re.compile(r'^"?sep=(.)"?\s*$')
 _DELIMITERS = (",", ";", "\t")
+
+# The csv module refuses a field over 128 KiB by default, which would read a long quoted
+# cell (multi-line notes) as broken quoting. A field's size is bounded by the file's; the
+# reader cuts each cell to its bound afterwards (``field_bounds``).
+CSV_FIELD_LIMIT = 2**31 - 1
+csv.field_size_limit(max(csv.field_size_limit(), CSV_FIELD_LIMIT))
 
 
 @dataclass
@@ -140,7 +147,7 @@ def _read_csv_text(text: str, path: str) -> Table:
     head = read_csv_head(lines)
     if head is None:
         raise InputError(path, "no header line")
-    rows = _Rows(path, len(head.headers))
+    rows = _Rows(path, len(head.headers), [h.strip().lstrip("\ufeff") for h in head.headers])
     delimiter = head.delimiter
     ncols = rows.ncols
     for begin, end, fields in _records(lines, head.header_index + 1, delimiter):
@@ -174,9 +181,10 @@ def _read_csv_text(text: str, path: str) -> Table:
 class _Rows:
     """Collects rows of exactly ``ncols`` cells; blank rows are dropped."""
 
-    def __init__(self, path: str, ncols: int) -> None:
+    def __init__(self, path: str, ncols: int, headers: list[str]) -> None:
         self.path = path
         self.ncols = ncols
+        self.headers = headers
         self.cells: list[list[str]] = []
         self.starts: list[int] = []
         self.warnings: list[RowWarning] = []
@@ -200,8 +208,15 @@ class _Rows:
                         )
                     )
                 fields = fields[:ncols]
+        fields = cap_row(fields, self.headers, self._warner(line))
         self.cells.append(fields)
         self.starts.append(line)
+
+    def _warner(self, line: int) -> Any:
+        def warn(column: str, message: str) -> None:
+            self.warnings.append(RowWarning(self.path, line, column, message))
+
+        return warn
 
 
 def _reader(lines: Iterator[str], delimiter: str) -> Any:
@@ -372,11 +387,17 @@ def _sheet_table(path: str, sheet: str, rows: list[list[Any]], first_row: int) -
     ncols = len(headers)
     body: list[list[str]] = []
     starts: list[int] = []
+    warnings: list[RowWarning] = []
     for offset, row in enumerate(texts[header_at + 1 :], start=header_at + 1):
         cells = (row + [""] * ncols)[:ncols]
         if any(c.strip() for c in cells):
-            body.append(cells)
-            starts.append(first_row + offset + 1)
+            line = first_row + offset + 1
+
+            def warn(column: str, message: str, line: int = line) -> None:
+                warnings.append(RowWarning(f"{path} [{sheet}]", line, column, message))
+
+            body.append(cap_row(cells, headers, warn))
+            starts.append(line)
     return Table(
         path=path,
         headers=headers,
@@ -384,4 +405,5 @@ def _sheet_table(path: str, sheet: str, rows: list[list[Any]], first_row: int) -
         lines=np.array(starts, dtype=np.int64),
         header_line=first_row + header_at + 1,
         sheet=sheet,
+        warnings=warnings,
     )
