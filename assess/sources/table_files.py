@@ -25,6 +25,7 @@ import io
 import itertools
 import os
 import re
+import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -304,6 +305,50 @@ def gc_paused() -> Iterator[None]:
 
 # --------------------------------------------------------------------------- workbooks
 
+#: What a workbook may hold once decompressed (all its parts together). A 100,000-VM
+#: template workbook is about 60 MiB; a client's RVTools export rarely reaches 200 MiB.
+MAX_WORKBOOK_BYTES = 512 * 1024 * 1024
+#: A part this large that decompresses more than ``MAX_WORKBOOK_RATIO`` times is a bomb
+#: (spreadsheet XML deflates 5-20 times; one huge repeated string, thousands of times).
+MAX_PART_RATIO_FROM = 16 * 1024 * 1024
+MAX_WORKBOOK_RATIO = 200
+MAX_WORKBOOK_PARTS = 20_000
+
+
+def check_workbook_bounds(path: str, data: bytes | None = None) -> None:
+    """Refuse a zip-based workbook that would decompress to more than the bounds, from its
+    central directory alone (nothing is decompressed). Other workbooks (xls, xlsb's OLE
+    container) are not compressed: their size is the file's."""
+    try:
+        source: Any = io.BytesIO(data) if data is not None else os.fspath(path)
+        with zipfile.ZipFile(source) as archive:
+            parts = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+        return  # not a zip (xls) or a broken one: the workbook reader says what is wrong
+    if len(parts) > MAX_WORKBOOK_PARTS:
+        raise InputError(
+            path, f"refused: the workbook has {len(parts):,} parts (at most {MAX_WORKBOOK_PARTS:,})"
+        )
+    total = sum(part.file_size for part in parts)
+    if total > MAX_WORKBOOK_BYTES:
+        raise InputError(
+            path,
+            f"refused: the workbook would decompress to {_mib(total)} "
+            f"(at most {_mib(MAX_WORKBOOK_BYTES)}); save the inventory as CSV instead",
+        )
+    for part in parts:
+        ratio = part.file_size / max(part.compress_size, 1)
+        if part.file_size > MAX_PART_RATIO_FROM and ratio > MAX_WORKBOOK_RATIO:
+            raise InputError(
+                path,
+                f"refused: part {part.filename!r} decompresses {ratio:,.0f} times to "
+                f"{_mib(part.file_size)} (a decompression bomb, not a spreadsheet)",
+            )
+
+
+def _mib(size: int) -> str:
+    return f"{size / (1024 * 1024):,.0f} MiB"
+
 
 def read_workbook(path: str, data: bytes | None = None, *, nrows: int | None = None) -> list[Table]:
     """One table per non-empty worksheet, visible sheets first.
@@ -311,6 +356,7 @@ def read_workbook(path: str, data: bytes | None = None, *, nrows: int | None = N
     ``nrows`` limits the rows read per sheet (for sniffing). Any failure of the workbook
     reader becomes ``InputError``: it parses arbitrary bytes and raises many kinds of errors.
     """
+    check_workbook_bounds(path, data)
     try:
         book = (
             CalamineWorkbook.from_filelike(io.BytesIO(data))
