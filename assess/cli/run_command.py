@@ -7,6 +7,7 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
+from assess.atomic import STDOUT, check_target
 from assess.cli.exits import EXIT_FAIL_ON, EXIT_OK, EXIT_PARTIAL, FAIL_ON_LEVELS, UsageError
 from assess.pipeline import RunResult
 
@@ -64,6 +65,9 @@ def finish_run(args: argparse.Namespace, result: RunResult) -> int:
     if not named and not args.no_save:
         xlsx = default_report_path(args.reports_dir, ".xlsx", assessment.generated_at)
         json_path = xlsx.with_suffix(".json")
+    check_outputs(args, xlsx=xlsx, json_path=json_path)
+    if json_path == STDOUT:  # the JSON owns standard output: the report goes to stderr
+        console = error_console() if not args.quiet else console
     # The workbook takes longest: a second process writes it meanwhile where it can.
     job = forked_writer.start(assessment, xlsx) if xlsx else None
     try:
@@ -75,7 +79,8 @@ def finish_run(args: argparse.Namespace, result: RunResult) -> int:
 
         if json_path:
             write_json(assessment, json_path)
-            written.append(Path(json_path))
+            if json_path != STDOUT:
+                written.append(Path(json_path))
         if args.csv:
             from assess.render.sheet_tables import write_csv
 
@@ -103,11 +108,30 @@ def finish_run(args: argparse.Namespace, result: RunResult) -> int:
     return EXIT_PARTIAL if result.partial else EXIT_OK
 
 
+def check_outputs(args: argparse.Namespace, *, xlsx=None, json_path=None) -> None:
+    """Refuse, before any work, outputs that cannot be written (one line, exit 2)."""
+    if xlsx is None:
+        xlsx = getattr(args, "xlsx", None)
+    if json_path is None:
+        json_path = getattr(args, "json", None)
+    if xlsx == STDOUT:
+        raise UsageError("--xlsx -: a workbook cannot go to standard output; name a file")
+    csv_dir = getattr(args, "csv", None)
+    if csv_dir == STDOUT:
+        raise UsageError("--csv -: CSV output is a folder of files; name a folder")
+    for path in (xlsx, json_path, getattr(args, "out", None)):
+        if path:
+            check_target(path)
+    if csv_dir:
+        check_target(Path(csv_dir) / "vms.csv")
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     from assess.pipeline import assess_sources
     from assess.render.terminal.report import progress
     from assess.sources.registry import load_sources
 
+    check_outputs(args)
     policy = load_policy(args)
     catalog = build_catalog(args, policy)
     console = output_console(args)

@@ -17,6 +17,7 @@ from assess.atomic import atomic_path
 from assess.cli.exits import UsageError
 from assess.cli.run_command import (
     build_catalog,
+    check_outputs,
     error_console,
     finish_run,
     load_policy,
@@ -163,6 +164,7 @@ def run_scan(args: argparse.Namespace) -> int:
     def warn(message: str) -> None:
         err.print(f"warning: {message}", markup=False, highlight=False, soft_wrap=True)
 
+    check_outputs(args)
     policy = load_policy(args)
     catalog = build_catalog(args, policy)
     options = _options(args, _password(args))
