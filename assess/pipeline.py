@@ -24,8 +24,8 @@ class RunResult:
 
 
 def summarize_input(result: SourceResult) -> InputSummary:
-    status = "partial" if result.truncated else "ok"
-    detail = "output cut short (no end record)" if result.truncated else ""
+    status = "partial" if result.truncated and result.status == "ok" else result.status
+    detail = result.detail or ("output cut short (no end record)" if result.truncated else "")
     return InputSummary(
         path=result.path,
         kind=result.kind,
@@ -40,23 +40,19 @@ def assess_sources(
     results: Sequence[SourceResult],
     catalog: Catalog,
     *,
-    extra_inputs: Sequence[InputSummary] = (),
     scope: Callable[[Inventory], Inventory] | None = None,
     waive: WaiverHook | None = None,
     messages: Sequence[str] = (),
     matrix_folder: Path | None = None,
-    summarize: bool = True,
 ) -> RunResult:
-    """Assess what the sources produced. ``scope`` narrows the inventory (policy scope),
-    ``waive`` marks waived findings (policy waivers). ``summarize=False`` when the caller
-    describes the inputs itself (``extra_inputs``), as a live scan does per host."""
+    """Assess what the sources produced (files and scanned hosts alike). ``scope`` narrows
+    the inventory (policy scope), ``waive`` marks waived findings (policy waivers)."""
     inventory = Inventory.concat(result.inventory for result in results)
     if scope is not None:
         inventory = scope(inventory)
     facts = derive_facts(inventory, SupportMatrix.load(matrix_folder))
-    inputs = [summarize_input(result) for result in results] if summarize else []
-    inputs += list(extra_inputs)
+    inputs = [summarize_input(result) for result in results]
     assessment = assess(facts, catalog, inputs=inputs, waive=waive, messages=messages)
     warnings = [w for result in results for w in result.warnings]
-    partial = any(r.truncated for r in results) or any(i.status != "ok" for i in extra_inputs)
+    partial = any(i.status != "ok" for i in inputs)
     return RunResult(assessment=assessment, warnings=warnings, partial=partial)

@@ -12,6 +12,7 @@ from assess.sources.registry import load_sources
 from bench.generate import TEMPLATE_HEADERS, generate
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("fmt", ["csv", "jsonl"])
 def test_estate_imports_cleanly_and_has_every_verdict_kind(tmp_path: Path, fmt: str) -> None:
     path = generate(600, fmt, tmp_path / f"estate.{fmt}", seed=3)

@@ -68,6 +68,11 @@ def finish_run(args: argparse.Namespace, result: RunResult) -> int:
     check_outputs(args, xlsx=xlsx, json_path=json_path)
     if json_path == STDOUT:  # the JSON owns standard output: the report goes to stderr
         console = error_console() if not args.quiet else console
+    if xlsx:
+        from assess.render.xlsx import fast_paths
+
+        for note in fast_paths.notes():
+            error_console().print(f"note: {note}", markup=False, highlight=False, soft_wrap=True)
     # The workbook takes longest: a second process writes it meanwhile where it can.
     job = forked_writer.start(assessment, xlsx) if xlsx else None
     try:

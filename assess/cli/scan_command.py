@@ -23,7 +23,6 @@ from assess.cli.run_command import (
     load_policy,
     output_console,
 )
-from assess.model.assessment import InputSummary
 from assess.model.inventory import Inventory, table_from_rows
 from assess.sources import SourceResult
 
@@ -124,7 +123,11 @@ def _failed_host(label: str, status: str, reason: str, cluster: str | None = Non
           "source": f"{label} (live)"}],
     )  # fmt: skip
     return SourceResult(
-        path=f"{label} (live)", kind="live", inventory=Inventory.from_frames({"hosts": hosts})
+        path=label,
+        kind="live",
+        inventory=Inventory.from_frames({"hosts": hosts}),
+        status="failed",
+        detail=f"{status}: {reason}",
     )
 
 
@@ -143,6 +146,9 @@ def _source_from(result) -> SourceResult:
             result.target, result.status, result.reason
         ).inventory.tables["hosts"]
     source.kind = "live"
+    source.path = result.target
+    source.status = "ok" if result.status == "ok" else "partial"
+    source.detail = f"{result.status}: {result.reason}"
     return source
 
 
@@ -193,31 +199,16 @@ def run_scan(args: argparse.Namespace) -> int:
     if args.out:
         _write_raw(args.out, results)
     sources = [_source_from(r) for r in results] + failed
-    summaries = [
-        InputSummary(
-            path=r.target,
-            kind="live",
-            vms=0,
-            status="ok" if r.status == "ok" else ("partial" if r.status in USABLE else "failed"),
-            detail=f"{r.status}: {r.reason}",
-        )
-        for r in results
-    ]
-    for s, r in zip(summaries, sources, strict=False):
-        s.vms = len(r.inventory.vms)
     for result in results:
         if result.status != "ok":
             warn(f"{result.target}: {result.status}: {result.reason}")
     outcome = assess_sources(
-        [s for s in sources if len(s.inventory.vms) or len(s.inventory["hosts"])],
+        sources,
         catalog,
         scope=policy.scope_inventory,
         waive=policy.waive,
         messages=policy.messages,
-        summarize=False,
-        extra_inputs=summaries,
     )
-    outcome.partial = outcome.partial or bool(failed) or any(r.status != "ok" for r in results)
     if args.out and not args.quiet:
         console.print(f"wrote {args.out} (raw records)", markup=False, highlight=False)
     return finish_run(args, outcome)

@@ -423,7 +423,7 @@ def _match(old: list[_Vm], new: list[_Vm]) -> _Matching:
         partner = None
         if pool:
             partner = next((c for c in pool if vm.match_id is None or c.match_id is None), None)
-        if partner is None:
+        if partner is None or pool is None:
             removed.append(vm)
             continue
         pool.remove(partner)

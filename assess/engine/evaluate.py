@@ -422,7 +422,7 @@ def _gaps_per_vm(
         ]
         for field in range(4)
     )
-    return np.asarray(vm_rows, dtype=np.int64), columns  # type: ignore[return-value]
+    return np.asarray(vm_rows, dtype=np.int64), columns
 
 
 def _host_table(hosts: pd.DataFrame, vms: pd.DataFrame) -> pd.DataFrame:

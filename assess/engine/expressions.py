@@ -183,7 +183,7 @@ def _compile_compare(node: ast.Compare, facts: Mapping[str, str], names: list[st
                 raise ExpressionError(f"{where}: 'in' needs a list of constants")
             values = [_constant(v) for v in right_node.elts]
             for value in values:
-                _check_types(left_kind, ast.Constant(value), "const", where)
+                _check_types(left_kind, ast.Constant(value), "const", where)  # type: ignore[arg-type]
             steps.append(_membership(left, values, negate=isinstance(op, ast.NotIn)))
             right, right_kind = (lambda f: None), "const"
         elif type(op) in _COMPARE:

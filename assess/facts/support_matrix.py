@@ -70,7 +70,7 @@ class SupportMatrix:
         return None
 
     def newest_listed(self, distro: str) -> tuple[int, ...] | None:
-        bounds = [e.max or e.min for e in self.entries if e.distro == distro and (e.max or e.min)]
+        bounds = [b for e in self.entries if e.distro == distro and (b := e.max or e.min)]
         return max(bounds) if bounds else None
 
     @classmethod

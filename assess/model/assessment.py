@@ -11,21 +11,16 @@ from datetime import datetime
 
 import pandas as pd
 
+from assess.model.vocabulary import ConversionPath, Severity, Verdict
+
 SCHEMA_NAME = "gen2-assess/assessment"
 SCHEMA_VERSION = 1
 
 #: Verdicts, worst first. ``already-gen2`` VMs need nothing.
-VERDICTS: tuple[str, ...] = ("blocked", "needs-data", "ready-with-fixes", "ready", "already-gen2")
+VERDICTS: tuple[str, ...] = tuple(Verdict)
 #: Severities, worst first. ``needs-data`` is the severity of findings that say a fact is missing.
-SEVERITIES: tuple[str, ...] = ("blocker", "needs-data", "fix", "warning", "info")
-CONVERSION_PATHS: tuple[str, ...] = (
-    "mbr2gpt",
-    "recapture",
-    "linux-efi",
-    "rebuild",
-    "unknown",
-    "none",
-)
+SEVERITIES: tuple[str, ...] = tuple(Severity)
+CONVERSION_PATHS: tuple[str, ...] = tuple(ConversionPath)
 
 #: Leading columns of ``Assessment.vms``; the facts follow (see ``facts.FACTS``).
 VM_COLUMNS: tuple[str, ...] = (

@@ -43,7 +43,6 @@ from rich.console import Console, Group
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
-from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
 from assess.atomic import atomic_path
@@ -66,14 +65,7 @@ from assess.render.styles import (
     verdict_colour,
 )
 from assess.render.text_safety import excel_text, looks_like_formula, terminal_text
-from assess.render.xlsx.formats import Formats, estimate_width, sample_values
-
-WORKBOOK_OPTIONS: dict[str, Any] = {
-    "strings_to_formulas": False,
-    "strings_to_urls": False,
-    "strings_to_numbers": False,
-    "constant_memory": True,
-}
+from assess.render.xlsx.formats import Formats, estimate_width, open_workbook, sample_values
 
 CHANGE_COLUMNS: tuple[str, ...] = (
     "change",
@@ -590,7 +582,7 @@ def _write_summary(ws: Worksheet, fmts: Formats, diff: Diff) -> None:
     row += 2
     for col, header in enumerate(("Measure", "Old", "New", "Change")):
         ws.write_string(row, col, header, fmts.header())
-    measures = (
+    measures: tuple[tuple[str, float, float, float, str], ...] = (
         (
             "Effort (hours)",
             diff.old.effort_hours,
@@ -613,12 +605,12 @@ def _write_summary(ws: Worksheet, fmts: Formats, diff: Diff) -> None:
             "int",
         ),
     )
-    for label, before, after, delta, kind in measures:
+    for label, old_value, new_value, change, kind in measures:
         row += 1
         cells.text(row, 0, label)
-        cells.number(row, 1, before, kind)
-        cells.number(row, 2, after, kind)
-        cells.number(row, 3, delta, kind)
+        cells.number(row, 1, old_value, kind)
+        cells.number(row, 2, new_value, kind)
+        cells.number(row, 3, change, kind)
 
     row += 2
     ws.write_string(row, 0, "Change (sheet Changes)", fmts.header())
@@ -695,7 +687,7 @@ def write_diff_workbook(diff: Diff, path: str | os.PathLike[str]) -> Path:
         atomic_path(target, suffix=".xlsx") as tmp,
         tempfile.TemporaryDirectory(prefix="gen2-diff-", ignore_cleanup_errors=True) as work,
     ):
-        workbook = Workbook(str(tmp), {**WORKBOOK_OPTIONS, "tmpdir": work})
+        workbook = open_workbook(str(tmp), work)
         try:
             workbook.set_properties({"title": "Generation 2 assessment: changes"})
             fmts = Formats(workbook)

@@ -29,7 +29,7 @@ class RawRun:
 
 
 @dataclass(frozen=True)
-class Verdict:
+class HostOutcome:
     status: str
     reason: str
     warnings: tuple[str, ...]
@@ -52,14 +52,14 @@ def parse_records(lines: list[str]) -> tuple[list[dict[str, Any]], list[str]]:
     return records, bad
 
 
-def classify(raw: RawRun) -> Verdict:
+def classify(raw: RawRun) -> HostOutcome:
     """Map one invocation to a status (see ``HostResult`` for the list)."""
     warnings = _warnings(raw)
     if raw.failure is not None:
         status, reason = raw.failure
         if raw.lines:
             reason = f"{reason} ({len(raw.lines)} output lines kept)"
-        return Verdict(status, reason, warnings)
+        return HostOutcome(status, reason, warnings)
 
     records, bad = parse_records(raw.lines)
     hosts = [r for r in records if r["kind"] == "host"]
@@ -72,28 +72,28 @@ def classify(raw: RawRun) -> Verdict:
                 f"the script stopped with a terminating error after {len(vms)} VM records: "
                 f"{raw.terminating_error}"
             )
-            return Verdict("partial", reason, warnings)
-        return Verdict("script-error", f"terminating error: {raw.terminating_error}", warnings)
+            return HostOutcome("partial", reason, warnings)
+        return HostOutcome("script-error", f"terminating error: {raw.terminating_error}", warnings)
     if raw.stopped_remotely:
-        return Verdict("script-error", "the pipeline was stopped on the host", warnings)
+        return HostOutcome("script-error", "the pipeline was stopped on the host", warnings)
     if not records and not bad and raw.errors:
-        return Verdict("script-error", f"no output; first error: {raw.errors[0]}", warnings)
+        return HostOutcome("script-error", f"no output; first error: {raw.errors[0]}", warnings)
     if not raw.lines:
-        return Verdict("bad-output", "the script returned no output", warnings)
+        return HostOutcome("bad-output", "the script returned no output", warnings)
     if bad:
         sample = bad[0] if len(bad[0]) <= 60 else bad[0][:59] + "…"
         reason = (
             f"{len(bad)} of {len(raw.lines)} output lines are not JSON records (first: {sample!r})"
         )
-        return Verdict("bad-output", reason, warnings)
+        return HostOutcome("bad-output", reason, warnings)
     if len(hosts) != 1:
         what = "no host record" if not hosts else f"{len(hosts)} host records"
-        return Verdict("bad-output", f"{what} in the output", warnings)
+        return HostOutcome("bad-output", f"{what} in the output", warnings)
 
     problems = _partial_problems(raw, records, vms, ends)
     if problems:
-        return Verdict("partial", "; ".join(problems), warnings)
-    return Verdict("ok", f"{len(vms)} VM" if len(vms) == 1 else f"{len(vms)} VMs", warnings)
+        return HostOutcome("partial", "; ".join(problems), warnings)
+    return HostOutcome("ok", f"{len(vms)} VM" if len(vms) == 1 else f"{len(vms)} VMs", warnings)
 
 
 def _partial_problems(

@@ -29,6 +29,7 @@ from pypsrp.complex_objects import PSInvocationState
 from pypsrp.powershell import PowerShell, RunspacePool
 from pypsrp.wsman import WSMan
 
+from assess.model.vocabulary import HostStatus
 from assess.scan.classify import RawRun, classify
 from assess.scan.errors import classify_exception
 from assess.scan.logmask import masking_logs
@@ -45,16 +46,7 @@ from assess.scan.transport import (
 
 log = logging.getLogger("assess.scan")
 
-STATUSES = (
-    "ok",
-    "partial",
-    "unreachable",
-    "auth-failed",
-    "timeout",
-    "protocol-error",
-    "script-error",
-    "bad-output",
-)
+STATUSES: tuple[str, ...] = tuple(HostStatus)
 
 # The collector script's switch that makes it write JSON lines to the output stream.
 COLLECTOR_PARAMETERS: Mapping[str, Any] = {"PassThru": True}

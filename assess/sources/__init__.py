@@ -23,3 +23,8 @@ class SourceResult:
     warnings: list[RowWarning] = field(default_factory=list)
     rows_read: int = 0
     truncated: bool = False  # collector output without its end record
+    #: ``ok``, ``partial`` (some of it is missing) or ``failed`` (nothing usable), with why.
+    #: A file that loads is ``ok`` (``partial`` when truncated); a scanned host says how its
+    #: collection went.
+    status: str = "ok"
+    detail: str = ""

@@ -612,7 +612,7 @@ def _snapshots(reader: _Reader, record: Any, row: dict[str, Any], errors: list) 
     if isinstance(value, dict):
         row["checkpoint_count"] = reader.read(value, "count", to_count, "snapshots.count")
         types = as_list(_get(value, "types"))
-        names = {_checkpoint_type(t) for t in types} - {None}
+        names = {n for t in types if (n := _checkpoint_type(t)) is not None}
         row["checkpoint_types"] = ";".join(sorted(names)) if names else None
     elif isinstance(value, list):
         row["checkpoint_count"] = len(value)

@@ -96,8 +96,8 @@ def _vms_from_table(
                 found.append(
                     (line, 0, RowWarning(origin, line, header, f"{message}; left unknown"))
                 )
-    for i in np.flatnonzero(~keep):
-        line = int(lines[i])
+    for skipped in np.flatnonzero(~keep):
+        line = int(lines[skipped])
         found.append((line, -1, RowWarning(origin, line, None, "no VM name; row skipped")))
 
     frame = pd.DataFrame(data, index=range(count))

@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -141,7 +143,7 @@ def load(path: str) -> SourceResult:
 
 def load_table(table: Table, path: str) -> SourceResult:
     """The ``vms`` rows of one Get-VM export table."""
-    parsers = {}
+    parsers: dict[str, Callable[[Any], Any]] = {}
     match = match_fields(table.headers, FIELDS)
     if "creation_time" in match:
         # Dates are in the exporting user's culture: the column as a whole tells whether

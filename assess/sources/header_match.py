@@ -47,10 +47,10 @@ def match_headers(headers: Sequence[str], fields: Mapping[str, Sequence[str]]) -
     columns: dict[str, int] = {}
     for name, aliases in fields.items():
         for alias in aliases:
-            position = positions.get(header_key(alias))
-            if position is not None and position not in taken:
-                columns[name] = position
-                taken.add(position)
+            found = positions.get(header_key(alias))
+            if found is not None and found not in taken:
+                columns[name] = found
+                taken.add(found)
                 break
     unused = [h for i, h in enumerate(headers) if i not in taken and header_key(h)]
     return HeaderMatch(columns=columns, headers=list(headers), unused=unused)

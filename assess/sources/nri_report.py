@@ -42,7 +42,7 @@ def load(path: str) -> SourceResult:
 
 def _samples(document: Any) -> list[tuple[int, dict[str, Any]]]:
     """``(entry index, metric sample)`` for every sample in the document."""
-    found = []
+    found: list[tuple[int, dict[str, Any]]] = []
     if not isinstance(document, dict) or not isinstance(document.get("data"), list):
         return found
     for index, entry in enumerate(document["data"]):
@@ -94,7 +94,7 @@ def _load_nri(path: str, text: str) -> SourceResult:
         for at, s in by_type.get("HypervHostSample", [])
     ]
     nic_samples = by_type.get("HypervNetworkAdapterSample", [])
-    ids = {}
+    ids: dict[Any, Any] = {}
     for _, nic in nic_samples:
         key = (str(nic.get("hypervisorHost", "")).lower(), str(nic.get("vmName", "")))
         if isinstance(nic.get("vmId"), str) and nic["vmId"].strip():

@@ -25,6 +25,7 @@ def run(*args: str) -> int:
     return main([str(a) for a in args])
 
 
+@pytest.mark.slow
 def test_run_writes_every_output(tmp_path: Path, capsys) -> None:
     code = run("run", SAMPLE, "--json", tmp_path / "a.json", "--xlsx", tmp_path / "a.xlsx",
                "--csv", tmp_path / "csv")  # fmt: skip
@@ -44,23 +45,27 @@ def test_run_writes_every_output(tmp_path: Path, capsys) -> None:
     assert "LEGACY-ERP01" in out and "blocked" in out
 
 
+@pytest.mark.slow
 def test_run_writes_default_reports(tmp_path: Path) -> None:
     assert run("run", SAMPLE, "--reports-dir", tmp_path / "reports", "--quiet") == 0
     names = sorted(p.suffix for p in (tmp_path / "reports").iterdir())
     assert names == [".json", ".xlsx"]
 
 
+@pytest.mark.slow
 def test_quiet_prints_nothing(tmp_path: Path, capsys) -> None:
     assert run("run", SAMPLE, "--no-save", "--quiet") == 0
     assert capsys.readouterr().out == ""
 
 
+@pytest.mark.slow
 def test_one_vm(capsys) -> None:
     assert run("run", SAMPLE, "--no-save", "--vm", "app01") == 0
     out = capsys.readouterr().out
     assert "BOOT002" in out and "Convert-VHD" in out
 
 
+@pytest.mark.slow
 def test_unknown_vm_is_an_error(capsys) -> None:
     assert run("run", SAMPLE, "--no-save", "--vm", "nosuchvm") == 2
     assert "nosuchvm" in capsys.readouterr().err
@@ -99,6 +104,7 @@ def bad_row_file(tmp_path: Path) -> Path:
     return path
 
 
+@pytest.mark.slow
 def test_bad_row_warns_with_file_line_and_column(tmp_path: Path, capsys) -> None:
     path = bad_row_file(tmp_path)
     out = tmp_path / "out.json"
@@ -113,6 +119,7 @@ def test_strict_turns_warnings_into_exit_2(tmp_path: Path) -> None:
     assert run("run", bad_row_file(tmp_path), "--no-save", "--strict") == 2
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("level", "code"), [("blocked", 1), ("needs-data", 1), ("fixes", 1)])
 def test_fail_on(level: str, code: int) -> None:
     assert run("run", SAMPLE, "--no-save", "--quiet", "--fail-on", level) == code
@@ -124,6 +131,7 @@ def test_fail_on_not_met(tmp_path: Path) -> None:
     assert run("run", path, "--no-save", "--quiet", "--fail-on", "blocked") == 0
 
 
+@pytest.mark.slow
 def test_truncated_collector_output_is_partial_exit_3(tmp_path: Path, capsys) -> None:
     lines = (SAMPLE / "hv-prod01-gen2-inventory.jsonl").read_text(encoding="utf-8").splitlines()
     path = tmp_path / "cut.jsonl"
@@ -134,6 +142,7 @@ def test_truncated_collector_output_is_partial_exit_3(tmp_path: Path, capsys) ->
     assert "end record" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_policy_waiver_on_the_command_line(tmp_path: Path) -> None:
     policy = tmp_path / "policy.toml"
     policy.write_text(
@@ -170,6 +179,7 @@ def test_rules_and_explain(capsys) -> None:
     assert run("explain", "NOPE001") == 2
 
 
+@pytest.mark.slow
 def test_template_round_trip(tmp_path: Path, capsys) -> None:
     path = tmp_path / "template.csv"
     assert run("template", "--out", path) == 0
@@ -186,6 +196,7 @@ def test_collector_script_is_printed_and_saved(tmp_path: Path, capsys) -> None:
     assert path.read_bytes().startswith(b"\xef\xbb\xbf")
 
 
+@pytest.mark.slow
 def test_no_traceback_from_a_real_process(tmp_path: Path) -> None:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     proc = subprocess.run(

@@ -56,6 +56,7 @@ def fleet():
         yield hosts, running
 
 
+@pytest.mark.slow
 def test_scan_two_hosts_and_a_closed_port(fleet, tmp_path: Path, monkeypatch, capsys) -> None:
     hosts, running = fleet
     monkeypatch.setenv("GEN2_TEST_PASSWORD", PASSWORD)

@@ -99,6 +99,7 @@ def test_existing_files_are_replaced_whole(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["findings.csv", "vms.csv"]
 
 
+@pytest.mark.slow
 def test_big_list_in_chunks(tmp_path):
     a = big(45_000, findings_per_vm=0.5)
     vms, findings = write_csv(a, tmp_path)

@@ -12,7 +12,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from assess.render.xlsx import fast_rows, workbook
+from assess.render.xlsx import fast_paths, fast_rows, workbook
 from assess.render.xlsx.workbook import write_workbook
 from tests.assessment_factory import big, sample
 
@@ -33,6 +33,8 @@ NASTY_TEXTS = (
     "x" * 40_000,
     "🚀" * 20_000,
     "",
+    "<r><t>rich-string lookalike</t></r>",
+    '<r></is></c><c r="A1"><f>1+1</f></c><is></r>',
 )
 
 
@@ -102,10 +104,12 @@ def test_sample_is_identical(tmp_path: Path) -> None:
     _assert_identical(sample(), tmp_path)
 
 
+@pytest.mark.slow
 def test_hostile_text_and_odd_values_are_identical(tmp_path: Path) -> None:
     _assert_identical(nasty(), tmp_path)
 
 
+@pytest.mark.slow
 def test_chunk_boundaries_and_link_limit_are_identical(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -127,6 +131,7 @@ def test_tiny_lists_are_identical(tmp_path: Path, rows: int) -> None:
 
 
 def test_bulk_rows_are_used(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(fast_paths.ENV_SWITCH, raising=False)
     calls = []
     original = fast_rows.RowWriter.write
 
@@ -141,7 +146,7 @@ def test_bulk_rows_are_used(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> 
 
 def test_text_that_looks_like_xlsxwriter_markup_stays_text(tmp_path: Path) -> None:
     # XlsxWriter takes "<r>...</r>" for its own rich-string markup and writes it
-    # unescaped; the bulk writer escapes it like any other text.
+    # unescaped; both the bulk writer and the cell-by-cell path escape it like any text.
     base = sample()
     vms = base.vms.copy()
     markup = "<r><t>injected</t></r>"

@@ -17,6 +17,7 @@ pytestmark = pytest.mark.skipif(
 )
 
 
+@pytest.mark.slow
 def test_child_writes_the_same_workbook(tmp_path: Path) -> None:
     assessment = big(300)
     job = forked_writer.start(assessment, tmp_path / "child.xlsx")

@@ -58,6 +58,7 @@ def test_parts_removed_after_handing_over_are_still_zipped(tmp_path: Path) -> No
         assert {name: archive.read(name) for name in archive.namelist()} == expected
 
 
+@pytest.mark.slow
 def test_workbook_bytes_do_not_depend_on_it(tmp_path: Path, monkeypatch) -> None:
     for assessment in (sample(), big(200)):
         parallel = write_workbook(assessment, tmp_path / "parallel.xlsx").read_bytes()
@@ -70,6 +71,7 @@ def test_workbook_bytes_do_not_depend_on_it(tmp_path: Path, monkeypatch) -> None
     assert xlsxwriter.workbook.ZipFile is zipfile.ZipFile  # the patch is undone
 
 
+@pytest.mark.slow
 def test_a_failing_part_fails_the_archive(tmp_path: Path, monkeypatch) -> None:
     parts = _parts(tmp_path)
 

@@ -209,6 +209,7 @@ def test_summary_has_charts_and_the_status_paragraph(written, book):
     assert "Findings by rule" in texts and "Effort by host" in texts
 
 
+@pytest.mark.slow
 def test_progress_is_reported(tmp_path):
     calls: list[tuple[int, int]] = []
     a = big(3_000)
@@ -238,6 +239,7 @@ def test_an_empty_assessment_still_makes_a_workbook(tmp_path):
     assert book["VMs"].max_row == 1
 
 
+@pytest.mark.slow
 def test_failure_mid_write_leaves_the_old_file(tmp_path):
     target = tmp_path / "report.xlsx"
     write_workbook(sample(), target)
@@ -268,6 +270,7 @@ def _soffice() -> str | None:
     return shutil.which("soffice")
 
 
+@pytest.mark.slow
 def test_libreoffice_shows_the_literal_text(written, tmp_path):
     soffice = _soffice()
     if soffice is None:

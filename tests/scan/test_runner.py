@@ -32,6 +32,7 @@ def shared_credentials(**fields: object) -> FakeHost:
     return FakeHost(username="scanner", password="Fleet-Pa55", **fields)  # type: ignore[arg-type]
 
 
+@pytest.mark.slow
 def test_twenty_hosts_in_parallel() -> None:
     latency = 0.25
     hosts = [

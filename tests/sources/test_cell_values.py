@@ -328,6 +328,7 @@ json_values = st.recursive(
 )
 
 
+@pytest.mark.slow
 @settings(max_examples=150, deadline=None)
 @given(json_values)
 def test_parsers_only_ever_raise_value_error(value) -> None:

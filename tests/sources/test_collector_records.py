@@ -312,6 +312,7 @@ def good_vm(index: int) -> dict:
     end=st.booleans(),
     encoding=st.sampled_from(["utf-8", "utf-8-sig", "utf-16"]),
 )
+@pytest.mark.slow
 def test_mangled_records_load_and_keep_the_good_vms(
     tmp_path_factory, count, mangled, junk, at, end, encoding
 ) -> None:
@@ -338,6 +339,7 @@ def test_mangled_records_load_and_keep_the_good_vms(
     assert "MANGLED" in vms
 
 
+@pytest.mark.slow
 @settings(max_examples=25, deadline=None)
 @given(st.lists(json_values | st.text(max_size=30), max_size=8))
 def test_any_json_lines_give_a_conforming_result(items) -> None:
@@ -367,6 +369,7 @@ def test_any_json_lines_give_a_conforming_result(items) -> None:
         max_size=6,
     )
 )
+@pytest.mark.slow
 def test_records_of_any_shape_give_a_conforming_result(items) -> None:
     result = collector_records.parse_record_lines(
         [json.dumps(item) for item in items], origin="o", path_for_messages="o"

@@ -156,6 +156,7 @@ junk = st.text(st.characters(exclude_categories=("Cs",)), max_size=30)
     delimiter=st.sampled_from([",", ";"]),
     encoding=st.sampled_from(["ascii", "utf-8-sig", "utf-16"]),
 )
+@pytest.mark.slow
 def test_mangled_exports_load_and_keep_their_good_rows(
     tmp_path_factory, order, count, bad, at, type_line, delimiter, encoding
 ) -> None:

@@ -135,6 +135,7 @@ def test_every_fixture_is_recognised() -> None:
     st.binary(max_size=300),
     st.sampled_from(["", "VMName,Host\r\n", '{"kind":"host"}\n', "PK\x03\x04", "\ufeff"]),
 )
+@pytest.mark.slow
 def test_random_bytes_give_input_error_or_conforming_results(tmp_path_factory, data, prefix):
     path = tmp_path_factory.mktemp("rnd") / "input.bin"
     path.write_bytes(prefix.encode("utf-8") + data)

@@ -124,6 +124,7 @@ good_cell = st.text(
     at=st.integers(min_value=0, max_value=8),
     delimiter=st.sampled_from([",", ";"]),
 )
+@pytest.mark.slow
 def test_one_junk_line_never_costs_the_good_rows(rows, junk, at, delimiter) -> None:
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=delimiter, quoting=csv.QUOTE_ALL, lineterminator="\n")

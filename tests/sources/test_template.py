@@ -296,6 +296,7 @@ def inventories(draw):
     encoding=st.sampled_from(["utf-8", "utf-8-sig", "utf-16", "cp1252"]),
     newline=st.sampled_from(["\n", "\r\n"]),
 )
+@pytest.mark.slow
 def test_mangled_inventories_load_and_keep_their_good_rows(
     tmp_path_factory, inventory, delimiter, encoding, newline
 ) -> None:
@@ -336,6 +337,7 @@ def test_mangled_inventories_load_and_keep_their_good_rows(
             assert parsed["host"] == row["Host"]
 
 
+@pytest.mark.slow
 @settings(max_examples=30, deadline=None)
 @given(st.binary(max_size=400))
 def test_random_bytes_give_an_input_error_or_a_conforming_result(tmp_path_factory, data) -> None:

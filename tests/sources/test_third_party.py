@@ -117,6 +117,7 @@ sample = st.fixed_dictionaries(
 )
 
 
+@pytest.mark.slow
 @settings(max_examples=20, deadline=None)
 @given(st.lists(st.lists(sample, max_size=3), max_size=5))
 def test_nri_documents_of_any_shape_give_an_input_error_or_a_conforming_result(

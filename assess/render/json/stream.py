@@ -21,7 +21,6 @@ from typing import Any, TextIO
 
 import numpy as np
 import pandas as pd
-from pandas.core.dtypes.cast import maybe_box_native
 
 from assess.model.assessment import Assessment
 
@@ -66,8 +65,15 @@ def plain_values(series: pd.Series) -> list[Any]:
     ``astype(object).where(notna, None)``: Python scalars, None for NA."""
     values = series.to_numpy(dtype=object, na_value=None).tolist()
     if any(issubclass(kind, np.generic) for kind in set(map(type, values))):
-        values = [maybe_box_native(value) for value in values]  # what to_dict does
+        values = [_native(value) for value in values]  # what to_dict does
     return values
+
+
+def _native(value: Any) -> Any:
+    """A numpy scalar as the Python scalar ``DataFrame.to_dict`` gives (public API only)."""
+    if isinstance(value, np.datetime64 | np.timedelta64):
+        return pd.Timestamp(value) if isinstance(value, np.datetime64) else pd.Timedelta(value)
+    return value.item() if isinstance(value, np.generic) else value
 
 
 _NONE = type(None)

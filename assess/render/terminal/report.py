@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import contextlib
 import math
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import IO, Any
 
 import pandas as pd
 from rich import box
-from rich.console import Console, Group, RenderableType
+from rich.console import Console, Group, JustifyMethod, RenderableType
 from rich.padding import Padding
 from rich.panel import Panel
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -393,10 +393,10 @@ def vm_table(vms: pd.DataFrame, width: int = 100) -> Table:
         title_style="bold",
     )
     for name in columns:
-        justify = "right" if name in ("B/F", "effort") else "left"
+        justify: JustifyMethod = "right" if name in ("B/F", "effort") else "left"
         table.add_column(
             name, width=widths[name], no_wrap=True, overflow="ellipsis", justify=justify
-        )  # type: ignore[arg-type]
+        )
     keep = [headers.index(name) for name in columns]
     for row in rows:
         table.add_row(*(row[i] for i in keep))
@@ -459,7 +459,7 @@ def _vm_panel(assessment: Assessment, vm: Mapping[str, Any]) -> Panel:
         "confidence",
         UNKNOWN
         if is_na(confidence)
-        else f"{float(confidence):.0%} of the rules evaluated on known data",
+        else f"{float(confidence):.0%} of the rules evaluated on known data",  # type: ignore[arg-type]
     )
     grid.add_row(
         "open findings",
@@ -626,7 +626,7 @@ def render_rule(rule: Mapping[str, Any] | pd.Series, console: Console) -> None:
         if key == "severity":
             grid.add_row(label, _severity(value))
         elif key == "references":
-            refs = value.split() if isinstance(value, str) else list(value)
+            refs = value.split() if isinstance(value, str) else list(value or ())
             grid.add_row(label, Text("\n").join(_link(r) for r in refs))
         else:
             shown = Text(_hours(value, 2)) if key == "effort_hours" else _prose(value)
@@ -635,7 +635,7 @@ def render_rule(rule: Mapping[str, Any] | pd.Series, console: Console) -> None:
     console.print(Panel(grid, title=title, title_align="left", box=box.ROUNDED))
 
 
-def render_facts(rows: list[Mapping[str, Any]], console: Console) -> None:
+def render_facts(rows: Sequence[Mapping[str, Any]], console: Console) -> None:
     """The facts the rules can use (``assess rules --facts``)."""
     table = Table(
         box=box.SIMPLE_HEAD,

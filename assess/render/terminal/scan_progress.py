@@ -11,7 +11,14 @@ import sys
 from collections.abc import Callable, Iterator, Sequence
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TaskID,
+    TextColumn,
+)
 
 from assess.render.text_safety import terminal_text
 
@@ -43,7 +50,7 @@ def scan_progress(
         transient=True,
     )
     overall = progress.add_task("hosts", total=len(labels))
-    running: dict[str, int] = {}
+    running: dict[str, TaskID] = {}
 
     def on_event(label: str, phase: str, detail: str) -> None:
         name = terminal_text(label)

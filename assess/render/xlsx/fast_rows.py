@@ -8,10 +8,10 @@ time, with the cell decisions (which format, text or number, quote prefix, hyper
 column-wise and each distinct text escaped once: the whole workbook then goes at 700,000 to
 900,000 cells a second.
 
-What it writes is what XlsxWriter would write for the same calls, byte for byte (the test
-suite compares both), with one deliberate difference: XlsxWriter passes a string that
-starts with ``<r>`` and ends with ``</r>`` into the XML unescaped (it takes it for its own
-rich-string markup); here every string is escaped, so inventory text can never inject XML.
+What it writes is what XlsxWriter would write for the same calls on a
+``formats.TextOnlyWorksheet``, byte for byte (the test suite compares both): every string is
+escaped, including one that looks like XlsxWriter's rich-string markup, so inventory text can
+never inject XML.
 
 It reaches into XlsxWriter internals (the row file, dimensions, hyperlink table, format
 indices). ``supported()`` checks that they are all there and the writer falls back to
@@ -37,6 +37,7 @@ from assess.render.text_safety import (
     reflow,
     to_text,
 )
+from assess.render.xlsx import fast_paths
 from assess.render.xlsx.formats import Formats
 
 try:  # private helpers: their absence only means the slower path
@@ -44,7 +45,7 @@ try:  # private helpers: their absence only means the slower path
     from xlsxwriter.utility import _utf16_len, _utf16_truncate, xl_col_to_name
     from xlsxwriter.worksheet import RowInfo
 except ImportError:  # pragma: no cover - depends on the installed XlsxWriter
-    Url = None  # type: ignore[assignment,misc]
+    Url = None
 
 _LEADS = frozenset(DANGEROUS_LEADS)
 #: Characters and sequences XlsxWriter rewrites in cell text (XML specials, control
@@ -84,7 +85,10 @@ Pair = tuple[Any, Any]  # (format for an open row, format for a waived finding)
 
 
 def supported(ws: Any) -> bool:
-    """Whether ``ws`` is a constant-memory XlsxWriter worksheet with the internals used here."""
+    """Whether ``ws`` is a constant-memory XlsxWriter worksheet with the internals used here,
+    from an XlsxWriter release this module was verified with (see ``fast_paths``)."""
+    if not fast_paths.enabled("bulk-rows"):
+        return False
     if Url is None or not all(hasattr(ws, name) for name in _WORKSHEET_ATTRIBUTES):
         return False
     return (
@@ -448,7 +452,7 @@ class RowWriter:
         leads = _LEADS
         plain, quoted = plan.text, plan.quoted
         tails = _string_tails([_excel_string(value, limit) for value in kept])
-        described = {}
+        described: dict[str | None, tuple[Any, Any, str]] = {}
         for key, value, tail in zip(keys, kept, tails, strict=True):
             first = value[0]
             pair = (

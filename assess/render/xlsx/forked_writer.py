@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from assess.model.assessment import Assessment
+from assess.render.xlsx import fast_paths
 
 ProgressCallback = Callable[[int, int], None]
 PR_SET_PDEATHSIG = 1  # linux/prctl.h
@@ -43,7 +44,8 @@ class WorkbookError(RuntimeError):
 def available() -> bool:
     """Whether a forked child can write the workbook here."""
     return (
-        sys.platform.startswith("linux")
+        fast_paths.enabled("forked-writer")
+        and sys.platform.startswith("linux")
         and "fork" in multiprocessing.get_all_start_methods()
         and threading.active_count() == 1  # forking a threaded process is unsafe
     )

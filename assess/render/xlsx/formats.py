@@ -8,11 +8,13 @@ font: LibreOffice falls back to a serif face for cells whose font has no name.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, TypeVar
 
 from xlsxwriter.format import Format
 from xlsxwriter.workbook import Workbook
+from xlsxwriter.worksheet import Worksheet
 
 from assess.render.styles import (
     FONT_NAME,
@@ -25,7 +27,45 @@ from assess.render.styles import (
     Colour,
 )
 
+T = TypeVar("T")
 FONT_SIZE = 10
+
+#: Every workbook the tool writes: inventory text is never a formula, a link or a number, and
+#: rows stream to disk (constant memory) so 100,000 VMs fit.
+WORKBOOK_OPTIONS: dict[str, Any] = {
+    "strings_to_formulas": False,
+    "strings_to_urls": False,
+    "strings_to_numbers": False,
+    "constant_memory": True,
+}
+_EDGE_SPACE = re.compile(r"^\s|\s$")
+
+
+class TextOnlyWorksheet(Worksheet):
+    """A worksheet on which every string is text.
+
+    In constant-memory mode XlsxWriter writes a string that starts with ``<r>`` and ends with
+    ``</r>`` into the sheet XML unescaped, taking it for its own rich-string markup: inventory
+    text could inject XML (a formula cell, say). The tool writes no rich strings, so such a
+    string is escaped like any other, as the bulk row writer does (``fast_rows``)."""
+
+    def _xml_rich_inline_string(self, string: str, attributes: Any = None) -> None:
+        preserve = _EDGE_SPACE.search(string) is not None
+        self._xml_inline_string(string, preserve, attributes or [])
+
+
+class TextOnlyWorkbook(Workbook):
+    """An XlsxWriter workbook whose worksheets are ``TextOnlyWorksheet``."""
+
+    def add_worksheet(self, name: str | None = None, worksheet_class: Any = None) -> Worksheet:
+        return super().add_worksheet(name, worksheet_class or TextOnlyWorksheet)
+
+
+def open_workbook(path: str, tmpdir: str) -> Workbook:
+    """A new workbook at ``path`` with the tool's options, temporary files in ``tmpdir``."""
+    return TextOnlyWorkbook(path, {**WORKBOOK_OPTIONS, "tmpdir": tmpdir})
+
+
 NUMBER_FORMATS = {
     "int": "#,##0",
     "hours": "#,##0.0#",
@@ -134,7 +174,7 @@ def estimate_width(
     return max(minimum, min(maximum, max(len(header) + 4, typical + 2)))
 
 
-def sample_values(values: list[object], size: int = 400) -> list[object]:
+def sample_values(values: list[T], size: int = 400) -> list[T]:
     """The first rows and an even spread of the rest: enough to size a column."""
     if len(values) <= size:
         return values

@@ -26,6 +26,8 @@ from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import IO, Any
 
+from assess.render.xlsx import fast_paths
+
 CHUNK = 1 << 20
 SPOOL = 32 << 20  # deflated data kept in memory up to this size, then on disk
 _ZIPFILE_ATTRIBUTES = (
@@ -45,7 +47,11 @@ _patch_lock = threading.Lock()
 
 
 def supported() -> bool:
-    return os.name == "posix" and hasattr(zipfile.ZipInfo, "FileHeader")
+    return (
+        os.name == "posix"
+        and hasattr(zipfile.ZipInfo, "FileHeader")
+        and fast_paths.enabled("parallel-zip")
+    )
 
 
 class _Deflated:
@@ -104,8 +110,9 @@ class ParallelZipFile(zipfile.ZipFile):
         if not self._parallel:
             super().write(filename, arcname, compress_type, compresslevel)
             return
+        internals: Any = self  # private ZipFile attributes, checked in __init__
         zinfo = zipfile.ZipInfo.from_file(
-            filename, arcname, strict_timestamps=self._strict_timestamps
+            filename, arcname, strict_timestamps=internals._strict_timestamps
         )
         if zinfo.is_dir():
             self._flush()
@@ -113,13 +120,13 @@ class ParallelZipFile(zipfile.ZipFile):
             return
         zinfo.compress_type = self.compression if compress_type is None else compress_type
         level = self.compresslevel if compresslevel is None else compresslevel
-        zinfo._compresslevel = level  # type: ignore[attr-defined]
+        zinfo._compresslevel = level  # type: ignore[attr-defined,unused-ignore]
         source = open(filename, "rb")  # noqa: SIM115 - closed by the deflating thread
         self._pending.append(
             (zinfo, self._pool.submit(_deflate, source, zinfo.compress_type, level))
         )
 
-    def writestr(self, *args: Any, **kwargs: Any) -> None:  # type: ignore[override]
+    def writestr(self, *args: Any, **kwargs: Any) -> None:
         self._flush()
         super().writestr(*args, **kwargs)
 
@@ -148,28 +155,29 @@ class ParallelZipFile(zipfile.ZipFile):
 
     def _write_deflated(self, zinfo: zipfile.ZipInfo, deflated: _Deflated) -> None:
         # What ZipFile._open_to_write and _ZipWriteFile.close do, with the data at hand.
-        if self._writing:
+        internals: Any = self  # private ZipFile attributes, checked in __init__
+        if internals._writing:
             raise ValueError("Can't write to the ZIP file while another handle is open")
         zinfo.flag_bits = 0x00
-        if not self._seekable:
+        if not internals._seekable:
             raise ValueError("ParallelZipFile needs a seekable file")
         if not zinfo.external_attr:
             zinfo.external_attr = 0o600 << 16
         zinfo.file_size = deflated.size
         zip64 = zinfo.file_size * 1.05 > zipfile.ZIP64_LIMIT
-        if not self._allowZip64 and zip64:
+        if not internals._allowZip64 and zip64:
             raise zipfile.LargeZipFile("Filesize would require ZIP64 extensions")
-        self.fp.seek(self.start_dir)
-        zinfo.header_offset = self.fp.tell()
+        internals.fp.seek(self.start_dir)
+        zinfo.header_offset = internals.fp.tell()
         zinfo.CRC = deflated.crc
         zinfo.compress_size = deflated.compressed_size
         if not zip64 and max(deflated.size, deflated.compressed_size) > zipfile.ZIP64_LIMIT:
             raise RuntimeError("File size too large, try using force_zip64")
-        self._writecheck(zinfo)
+        internals._writecheck(zinfo)
         self._didModify = True
-        self.fp.write(zinfo.FileHeader(zip64))
-        shutil.copyfileobj(deflated.data, self.fp, CHUNK)
-        self.start_dir = self.fp.tell()
+        internals.fp.write(zinfo.FileHeader(zip64))
+        shutil.copyfileobj(deflated.data, internals.fp, CHUNK)
+        self.start_dir = internals.fp.tell()
         self.filelist.append(zinfo)
         self.NameToInfo[zinfo.filename] = zinfo
 

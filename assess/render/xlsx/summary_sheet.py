@@ -290,7 +290,7 @@ def _rules(sheet: _Sheet, workbook: Workbook, assessment: Assessment) -> None:
             "categories": [SHEET, first, 0, first + shown - 1, 0],
             "values": [SHEET, first, 3, first + shown - 1, 3],
             "points": [
-                {"fill": {"color": (severity_colour(s).chart if severity_colour(s) else "#7F7F7F")}}
+                {"fill": {"color": colour.chart if (colour := severity_colour(s)) else "#7F7F7F"}}
                 for s in table["severity"].head(shown)
             ],
             "gap": 40,

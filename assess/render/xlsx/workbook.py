@@ -27,7 +27,7 @@ import itertools
 import math
 import os
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -36,7 +36,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import xlsxwriter.workbook
-from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
 from assess import __version__
@@ -55,19 +54,12 @@ from assess.render.text_safety import (
 )
 from assess.render.xlsx import fast_rows, parallel_zip
 from assess.render.xlsx.fast_rows import RowWriter
-from assess.render.xlsx.formats import Formats, estimate_width, sample_values
+from assess.render.xlsx.formats import Formats, estimate_width, open_workbook, sample_values
 from assess.render.xlsx.summary_sheet import write_summary
 
 ProgressCallback = Callable[[int, int], None]
 
 SHEET_ORDER: tuple[str, ...] = ("Summary", "VMs", "Findings", "Rules", "Hosts", "Data gaps")
-
-WORKBOOK_OPTIONS: dict[str, Any] = {
-    "strings_to_formulas": False,
-    "strings_to_urls": False,
-    "strings_to_numbers": False,
-    "constant_memory": True,
-}
 
 #: Cell kinds chosen by column name (the rest follows the dtype).
 NAME_KINDS: dict[str, str] = {
@@ -154,7 +146,7 @@ def write_workbook(
         atomic_path(target, suffix=".xlsx") as tmp,
         tempfile.TemporaryDirectory(prefix="gen2-xlsx-", ignore_cleanup_errors=True) as work,
     ):
-        workbook = Workbook(str(tmp), {**WORKBOOK_OPTIONS, "tmpdir": work})
+        workbook = open_workbook(str(tmp), work)
         workbook.set_properties(
             {
                 "title": "Generation 2 readiness assessment",
@@ -281,7 +273,9 @@ class _ListWriter:
                 else [False] * len(chunk)
             )
             heights = _row_heights(chunk, columns)
-            rows = zip(zip(*values, strict=True), flags, heights, strict=True)
+            rows: Iterator[tuple[tuple[Any, ...], bool, float | None]] = zip(
+                zip(*values, strict=True), flags, heights, strict=True
+            )
             if bulk is not None:
                 done = min(len(chunk), len(frame) - 1 - start)
                 bulk.links = self.links
