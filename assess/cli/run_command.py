@@ -40,12 +40,20 @@ def build_catalog(args: argparse.Namespace, policy=None):
     return policy.apply_to_catalog(catalog) if policy is not None else catalog
 
 
+def say(console, text: object) -> None:
+    """Print one line of text that may hold paths or inventory/host text: sanitised (no
+    escape sequences, no bidi overrides) and never read as Rich markup."""
+    from assess.render.text_safety import terminal_text
+
+    console.print(terminal_text(text), markup=False, highlight=False, soft_wrap=True)
+
+
 def report_warnings(result: RunResult, strict: bool) -> None:
     err = error_console()
     for warning in result.warnings:
-        err.print(f"warning: {warning}", markup=False, highlight=False, soft_wrap=True)
+        say(err, f"warning: {warning}")
     for message in result.assessment.messages:
-        err.print(f"note: {message}", markup=False, highlight=False, soft_wrap=True)
+        say(err, f"note: {message}")
     if strict and result.warnings:
         raise UsageError(f"{len(result.warnings)} input warning(s) and --strict is set")
 
@@ -72,7 +80,7 @@ def finish_run(args: argparse.Namespace, result: RunResult) -> int:
         from assess.render.xlsx import fast_paths
 
         for note in fast_paths.notes():
-            error_console().print(f"note: {note}", markup=False, highlight=False, soft_wrap=True)
+            say(error_console(), f"note: {note}")
     # The workbook takes longest: a second process writes it meanwhile where it can.
     job = forked_writer.start(assessment, xlsx) if xlsx else None
     try:
@@ -104,7 +112,7 @@ def finish_run(args: argparse.Namespace, result: RunResult) -> int:
             job.cancel()
         raise
     for path in written:
-        console.print(f"wrote {path}", markup=False, highlight=False, soft_wrap=True)
+        say(console, f"wrote {path}")
 
     if args.fail_on:
         levels = FAIL_ON_LEVELS[args.fail_on]

@@ -22,6 +22,7 @@ from assess.cli.run_command import (
     finish_run,
     load_policy,
     output_console,
+    say,
 )
 from assess.model.inventory import Inventory, table_from_rows
 from assess.sources import SourceResult
@@ -168,7 +169,7 @@ def run_scan(args: argparse.Namespace) -> int:
     err = error_console()
 
     def warn(message: str) -> None:
-        err.print(f"warning: {message}", markup=False, highlight=False, soft_wrap=True)
+        say(err, f"warning: {message}")
 
     check_outputs(args)
     policy = load_policy(args)
@@ -210,5 +211,5 @@ def run_scan(args: argparse.Namespace) -> int:
         messages=policy.messages,
     )
     if args.out and not args.quiet:
-        console.print(f"wrote {args.out} (raw records)", markup=False, highlight=False)
+        say(console, f"wrote {args.out} (raw records)")
     return finish_run(args, outcome)
