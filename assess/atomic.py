@@ -47,6 +47,38 @@ class OutputError(Exception):
         return (OutputError, (self.path, self.reason))  # survives the workbook child's pipe
 
 
+# --- signals that arrive while a temporary file is being created --------------------------
+# A stop signal raises an exception wherever the main thread is. Between the creation of a
+# temporary file and the ``try`` that removes it there is a window in which it would leak;
+# the signal handlers of this program (``cli.stop_signals``, the workbook writer) hand their
+# exception to :func:`deliver`, which holds it back until :func:`deferred_signals` ends.
+_deferring = 0
+_pending: list[BaseException] = []
+
+
+@contextlib.contextmanager
+def deferred_signals() -> Iterator[None]:
+    """Hold back exceptions from signal handlers until the block is done, then raise."""
+    global _deferring
+    _deferring += 1
+    try:
+        yield
+    finally:
+        _deferring -= 1
+    if not _deferring and _pending:
+        exc = _pending.pop()
+        _pending.clear()
+        raise exc
+
+
+def deliver(exc: BaseException) -> None:
+    """Raise ``exc`` now, or when the current :func:`deferred_signals` block ends."""
+    if _deferring:
+        _pending.append(exc)
+        return
+    raise exc
+
+
 def _reason(exc: OSError) -> str:
     if exc.errno == errno.ENOSPC:
         return "cannot write: no space left on the device"
@@ -114,17 +146,16 @@ def atomic_path(target: str | os.PathLike[str], suffix: str = "") -> Iterator[Pa
             yield tmp
         return
     real = Path(os.path.realpath(text)) if os.path.islink(text) else Path(text)
-    try:
-        real.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp_name = tempfile.mkstemp(
-            prefix=f".{real.name}.", suffix=suffix or ".tmp", dir=real.parent
-        )
-        os.close(fd)
-    except OSError as exc:
-        raise OutputError(text, _reason(exc)) from None
-    tmp = Path(tmp_name)
+    tmp: Path | None = None
     try:
         try:
+            with deferred_signals():
+                real.parent.mkdir(parents=True, exist_ok=True)
+                fd, tmp_name = tempfile.mkstemp(
+                    prefix=f".{real.name}.", suffix=suffix or ".tmp", dir=real.parent
+                )
+                os.close(fd)
+                tmp = Path(tmp_name)
             yield tmp
             os.chmod(tmp, 0o644)
             if before_replace is not None:
@@ -133,20 +164,20 @@ def atomic_path(target: str | os.PathLike[str], suffix: str = "") -> Iterator[Pa
         except OSError as exc:
             raise OutputError(text, _reason(exc)) from None
     finally:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
+        if tmp is not None:
+            with contextlib.suppress(OSError):
+                tmp.unlink()
 
 
 @contextlib.contextmanager
 def _special(target: str, suffix: str) -> Iterator[Path]:
-    try:
-        fd, tmp_name = tempfile.mkstemp(prefix="gen2-assess-", suffix=suffix or ".tmp")
-        os.close(fd)
-    except OSError as exc:
-        raise OutputError(target, _reason(exc)) from None
-    tmp = Path(tmp_name)
+    tmp: Path | None = None
     try:
         try:
+            with deferred_signals():
+                fd, tmp_name = tempfile.mkstemp(prefix="gen2-assess-", suffix=suffix or ".tmp")
+                os.close(fd)
+                tmp = Path(tmp_name)
             yield tmp
             if before_replace is not None:
                 before_replace()
@@ -163,8 +194,9 @@ def _special(target: str, suffix: str) -> Iterator[Path]:
         except OSError as exc:
             raise OutputError(target, _reason(exc)) from None
     finally:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
+        if tmp is not None:
+            with contextlib.suppress(OSError):
+                tmp.unlink()
 
 
 def write_text_atomic(target: str | os.PathLike[str], text: str, encoding: str = "utf-8") -> None:

@@ -7,7 +7,7 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from assess.atomic import STDOUT, check_target
+from assess.atomic import STDOUT, check_target, deferred_signals
 from assess.cli.exits import EXIT_FAIL_ON, EXIT_OK, EXIT_PARTIAL, FAIL_ON_LEVELS, UsageError
 from assess.pipeline import RunResult
 
@@ -82,8 +82,10 @@ def finish_run(args: argparse.Namespace, result: RunResult) -> int:
         for note in fast_paths.notes():
             say(error_console(), f"note: {note}")
     # The workbook takes longest: a second process writes it meanwhile where it can.
-    job = forked_writer.start(assessment, xlsx) if xlsx else None
+    job = None
     try:
+        with deferred_signals():  # a stop signal now still finds the job to cancel
+            job = forked_writer.start(assessment, xlsx) if xlsx else None
         if args.vm:
             if not report.render_vm(assessment, console, args.vm):
                 raise UsageError(f"no VM named or with id {args.vm!r} in the assessment")

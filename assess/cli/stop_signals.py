@@ -10,6 +10,8 @@ import signal
 import threading
 from collections.abc import Iterator
 
+from assess.atomic import deliver
+
 HANDLED = (signal.SIGTERM, signal.SIGHUP) if hasattr(signal, "SIGHUP") else (signal.SIGTERM,)
 
 
@@ -41,9 +43,12 @@ def stop_on_signals() -> Iterator[None]:
         if stopping:
             return
         stopping = True
-        raise Stopped(signum)
+        deliver(KeyboardInterrupt() if signum == signal.SIGINT else Stopped(signum))
 
-    previous = {number: signal.signal(number, stop) for number in HANDLED}
+    numbers = list(HANDLED)
+    if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+        numbers.append(signal.SIGINT)  # Ctrl-C: the same care with temporary files
+    previous = {number: signal.signal(number, stop) for number in numbers}
     try:
         yield
     finally:

@@ -150,8 +150,12 @@ def _die_with_parent(parent: int) -> None:
 
 def _child(assessment: Assessment, path: Path, send: Connection, parent: int) -> None:
     from assess import atomic
+    from assess.atomic import deliver
     from assess.render.xlsx.workbook import write_workbook
 
+    # Forked inside the parent's ``deferred_signals`` block: this process starts afresh.
+    atomic._deferring = 0
+    atomic._pending.clear()
     _die_with_parent(parent)
 
     def parent_still_waiting() -> None:
@@ -174,9 +178,7 @@ def _child(assessment: Assessment, path: Path, send: Connection, parent: int) ->
         if stopping:
             return  # already unwinding: let the temporary files go first
         stopping = True
-        if signum == signal.SIGINT:
-            raise KeyboardInterrupt
-        raise SystemExit(128 + signum)
+        deliver(KeyboardInterrupt() if signum == signal.SIGINT else SystemExit(128 + signum))
 
     # ``cancel`` sends SIGTERM; Ctrl-C (SIGINT) reaches both processes and interrupts this
     # one as it does the parent (unless the parent ignores it). Either way the writer
