@@ -61,8 +61,13 @@ def assess(
     gap_parts: list[pd.DataFrame] = []
     paths = conversion_paths(frame)
 
+    failed_rules: list[str] = []
     for rule in catalog.rules:
-        result = rule.condition.evaluate(frame)
+        try:
+            result = rule.condition.evaluate(frame)
+        except Exception as exc:  # checked at load; never let one rule end the run
+            failed_rules.append(f"rule {rule.id} could not be evaluated ({type(exc).__name__})")
+            result = pd.Series(pd.NA, index=frame.index, dtype="boolean")
         fired = result.fillna(False).to_numpy(dtype=bool) & candidates
         unknown = result.isna().to_numpy(dtype=bool) & candidates
         evaluated += candidates & ~unknown
@@ -82,7 +87,7 @@ def assess(
     findings["status"] = "open"
     for column in ("waiver_reason", "waiver_owner", "waiver_expires"):
         findings[column] = pd.Series(pd.NA, index=findings.index, dtype="string")
-    notes: list[str] = list(messages)
+    notes: list[str] = [*messages, *(f"{text}; its result is unknown" for text in failed_rules)]
     if waive is not None:
         findings, waiver_messages = waive(findings, frame)
         notes.extend(waiver_messages)
