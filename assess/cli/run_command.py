@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
@@ -48,10 +49,31 @@ def say(console, text: object) -> None:
     console.print(terminal_text(text), markup=False, highlight=False, soft_wrap=True)
 
 
+#: Warnings of one shape (same file, column and message but for numbers and quoted values)
+#: shown before the rest are counted in one line.
+MAX_ALIKE_WARNINGS = 3
+_QUOTED = re.compile(r"'[^']*'|\"[^\"]*\"")
+_NUMBER = re.compile(r"\d+")
+
+
+def _warning_shape(warning: object) -> tuple[object, ...]:
+    message = str(getattr(warning, "message", warning))
+    shape = _NUMBER.sub("#", _QUOTED.sub("'…'", message))
+    return (getattr(warning, "path", None), getattr(warning, "column", None), shape)
+
+
 def report_warnings(result: RunResult, strict: bool) -> None:
     err = error_console()
+    alike: dict[tuple[object, ...], list] = {}
     for warning in result.warnings:
-        say(err, f"warning: {warning}")
+        group = alike.setdefault(_warning_shape(warning), [])
+        group.append(warning)
+        if len(group) <= MAX_ALIKE_WARNINGS:
+            say(err, f"warning: {warning}")
+    for group in alike.values():
+        if len(group) > MAX_ALIKE_WARNINGS:
+            more = len(group) - MAX_ALIKE_WARNINGS
+            say(err, f"warning: ... and {more:,} more like this: {group[-1]}")
     for message in result.assessment.messages:
         say(err, f"note: {message}")
     if strict and result.warnings:
