@@ -7,8 +7,8 @@ Only a regular file (or a new one) is written through a temporary file and a ren
 targets are written in place, from a finished temporary copy, and never replaced:
 
 * ``-``: standard output (where the caller allows it);
-* a character or block device, a FIFO, or a path under ``/dev`` or ``/proc`` (``/dev/null``,
-  ``/dev/stdout``, a named pipe): the output is appended to it once complete;
+* a character or block device, a FIFO (``/dev/null``, a named pipe), or an open descriptor
+  (``/dev/stdout``, ``/dev/fd/N``): the output is appended to it once complete;
 * a symbolic link to a regular file: the file it points to is replaced, the link stays.
 
 A socket, a folder, or a path whose parent is not a folder is refused. Every failure to
@@ -21,6 +21,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import re
 import shutil
 import stat
 import sys
@@ -32,7 +33,7 @@ STDOUT = "-"
 #: Called just before a finished file replaces its target; raising stops the replacement
 #: (the temporary file is removed). The forked workbook writer checks its parent here.
 before_replace: Callable[[], None] | None = None
-_SPECIAL_PREFIXES = ("/dev/", "/proc/")
+_FD_PATH = re.compile(r"^/(?:dev/(?:stdout|stderr|fd/\d+)|proc/(?:self|\d+)/fd/\d+)$")
 
 
 class OutputError(Exception):
@@ -98,8 +99,8 @@ def is_special(target: str | os.PathLike[str]) -> bool:
     text = os.fspath(target)
     if text == STDOUT:
         return True
-    if os.path.abspath(text).startswith(_SPECIAL_PREFIXES):
-        return True
+    if _FD_PATH.match(os.path.abspath(text)):
+        return True  # an open descriptor (/dev/stdout): even a redirected file is appended to
     try:
         mode = os.stat(text).st_mode
     except OSError:
