@@ -23,7 +23,7 @@ EXPECTED = {
     "WEB01": ("ready-with-fixes", "linux-efi", {"BOOT001", "OS004"}),
     "CTX-PVS01": ("ready-with-fixes", "mbr2gpt", {"BOOT006", "NET001", "NET002"}),
     "LEGACY-ERP01": ("blocked", "rebuild", {"OS002"}),
-    "KIOSK-LIVE01": ("ready", "linux-efi", {"OS004"}),
+    "KIOSK-LIVE01": ("ready", "unknown", {"OS004"}),  # no disk: nothing to convert
     "FS01": ("ready-with-fixes", "mbr2gpt", {"BOOT005", "VM001", "DISK003"}),
     "WEB02": ("already-gen2", "none", set()),
     "BUILD01": ("ready-with-fixes", "mbr2gpt", {"DEV001", "DEV002", "DEV004"}),

@@ -39,6 +39,7 @@ from assess.facts.support_matrix import MATRIX_FILE
 from assess.model.assessment import CONVERSION_PATHS, SEVERITIES
 from assess.model.catalog_files import builtin_rules_dir
 from assess.model.diagnostics import InputError
+from assess.model.os_identity import NAMES_FILE
 
 PATHS_FILE = "conversion-paths.toml"
 _ID = re.compile(r"^[A-Z][A-Z0-9]*[0-9]{3}$")
@@ -117,7 +118,7 @@ def load_catalog(extra_folders: tuple[Path, ...] | list[Path] = ()) -> Catalog:
         if not folder.is_dir():
             raise InputError(folder, "rules folder not found")
         for file in sorted(folder.glob("*.toml")):
-            if file.name == MATRIX_FILE:
+            if file.name in (MATRIX_FILE, NAMES_FILE):
                 continue
             data = _read_toml(file)
             if file.name == PATHS_FILE:

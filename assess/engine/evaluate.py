@@ -115,13 +115,19 @@ def assess(
 
 def conversion_paths(frame: pd.DataFrame) -> pd.Series:
     """``none`` for Gen 2; ``rebuild`` when the guest cannot run on Gen 2 (32-bit or
-    unsupported); otherwise the support matrix's path; ``unknown`` when the OS is unknown."""
+    unsupported); otherwise the support matrix's path; ``unknown`` when the OS is unknown,
+    its architecture is unknown, or the VM has no boot disk to convert."""
     path = frame["os_conversion_path"].astype("string")
     cannot = frame["os_gen2_support"].eq("no").fillna(False) | frame["os_arch"].eq("x86").fillna(
         False
     )
-    path = path.mask(cannot, "rebuild").fillna("unknown")
+    unsure = frame["os_arch"].isna() | frame["has_boot_disk"].eq(False).fillna(False)
+    path = path.mask(unsure, pd.NA).mask(cannot, "rebuild").fillna("unknown")
     return path.mask(frame["generation"].eq(2).fillna(False), "none")
+
+
+#: Confidence of a verdict that rests on a guest OS whose release is not known.
+UNKNOWN_RELEASE_CONFIDENCE = 0.5
 
 
 _OPTIONAL = re.compile(r"\[([^\[\]]*)\]")
@@ -285,7 +291,16 @@ def _vm_table(
     effort_hours = (base + effort).round(2)
     effort_hours[generation2] = 0.0
     rule_count = len(catalog.rules)
-    confidence = np.where(generation2, 1.0, evaluated / max(rule_count, 1)).round(2)
+    confidence = evaluated / max(rule_count, 1)
+    unknown_release = (
+        frame["os_release"].isna().to_numpy(dtype=bool)
+        if "os_release" in frame
+        else np.zeros(size, dtype=bool)
+    )
+    confidence = np.where(
+        unknown_release, np.minimum(confidence, UNKNOWN_RELEASE_CONFIDENCE), confidence
+    )
+    confidence = np.where(generation2, 1.0, confidence).round(2)
     # Rule ids of each VM's open findings, in findings order: VMs share a few sequences.
     rule_codes, rule_names = pd.factorize(findings["rule"].to_numpy(dtype=object)[is_open])
     pattern_of, patterns = _patterns(positions[is_open], rule_codes, size)

@@ -17,9 +17,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from assess.facts.guest_os import identify
 from assess.facts.support_matrix import SupportMatrix, version_tuple
 from assess.model.inventory import BOOL, FLOAT, INT, STRING, Inventory
+from assess.model.os_identity import identify_os
 
 _GUEST_HOW = (
     "Start the VM with the Data Exchange (KVP) integration service on and collect again, "
@@ -49,6 +49,14 @@ FACTS: tuple[Fact, ...] = (
     Fact("os_distro", STRING, "OS distribution", "windows-server, ubuntu, rhel, ...", _GUEST_HOW),
     Fact("os_display", STRING, "Guest OS", "the guest OS as a person names it", _GUEST_HOW),
     Fact("os_version_key", STRING, "OS version", "release compared with the matrix", _GUEST_HOW),
+    Fact(
+        "os_release",
+        STRING,
+        "OS release",
+        "the release (2019, 10, 22.04 ...); unknown when no input names it",
+        _GUEST_HOW + " For Linux, OSMajorVersion is the os-release VERSION_ID.",
+    ),
+    Fact("os_kind", STRING, "OS kind", "server or client (Windows)", _GUEST_HOW),
     Fact("os_arch", STRING, "OS architecture", "x64, x86, arm64 (of the installed OS)", _GUEST_HOW),
     Fact("os_gen2_support", STRING, "Gen 2 support", "yes/no from the support matrix", _GUEST_HOW),
     Fact(
@@ -86,7 +94,27 @@ FACTS: tuple[Fact, ...] = (
         "MBR or GPT (a Gen 1 Windows guest boots from MBR)",
         "Fill PartitionStyle in the template (Get-Disk inside the guest).",
     ),
-    Fact("boot_from_network", BOOL, "PXE first", "legacy NIC first in BIOS order", _DEVICE_HOW),
+    Fact(
+        "first_boot_device",
+        STRING,
+        "First boot device",
+        "the first device in the BIOS startup order that has something to boot",
+        _DEVICE_HOW,
+    ),
+    Fact(
+        "boot_passed_over",
+        STRING,
+        "Boot devices passed over",
+        "devices before the first bootable one that have nothing to boot (empty DVD ...)",
+        _DEVICE_HOW,
+    ),
+    Fact(
+        "boot_from_network",
+        BOOL,
+        "PXE first",
+        "a legacy NIC is the first device in BIOS order that can boot",
+        _DEVICE_HOW,
+    ),
     Fact("legacy_nic_count", INT, "Legacy NICs", "legacy network adapters", _DEVICE_HOW),
     Fact("synthetic_nic_count", INT, "Synthetic NICs", "synthetic network adapters", _DEVICE_HOW),
     Fact("floppy_media", BOOL, "Floppy media", "a .vfd in the floppy drive", _DEVICE_HOW),
@@ -231,7 +259,16 @@ _GUEST_INPUTS = (
     "os_build",
     "os_product_type",
     "os_architecture",
+    "source_kind",
 )
+#: How the evidence names a source's guest fields.
+_GUEST_ORIGIN = {
+    "collector": "KVP",
+    "template": "template",
+    "getvm-csv": "Get-VM export",
+    "azure-migrate": "Azure Migrate",
+    "nri-hyperv-report": "nri-hyperv report",
+}
 
 
 def _guest_facts(
@@ -241,7 +278,18 @@ def _guest_facts(
     combos = guest.drop_duplicates()
     rows = {}
     for combo in combos.itertuples(index=False, name=None):
-        os = identify(*combo)
+        *fields, kind = combo
+        name, version, major, minor, build, product, arch = fields
+        os = identify_os(
+            name=name,
+            version=version,
+            major=major,
+            minor=minor,
+            build=build,
+            product_type=product,
+            arch=arch,
+            origin=_GUEST_ORIGIN.get(kind or "", "inventory"),
+        )
         entry = matrix.lookup(os.distro, os.version_key)
         gen2 = secure = note = path = None
         support_evidence = None
@@ -255,12 +303,15 @@ def _guest_facts(
                 and newest
                 and entry.max is None
                 and version_tuple(os.version_key)[: len(newest)] > newest
-                and os.family != "windows"
+                and os.family not in {"windows", "unsupported"}
             ):
                 support_evidence += " (assumed: newer than the last version Microsoft lists)"
         elif os.distro == "linux-other":
             note = "Not on Microsoft's list: check that the distribution boots with UEFI."
-            support_evidence = None
+        elif os.family is not None and not os.release_known:
+            note = f"Release unknown: {os.evidence}"
+        elif os.distro is not None:
+            note = f"{os.display}: the support matrix does not settle this release"
         rows[combo] = (
             os.family,
             os.distro,
@@ -274,29 +325,29 @@ def _guest_facts(
             os.arch_evidence,
             support_evidence,
             path,
+            os.release,
+            os.kind,
         )
     keys = pd.Series(list(guest.itertuples(index=False, name=None)), index=vms.index)
-    columns = list(zip(*[rows[key] for key in keys], strict=True)) if len(keys) else [()] * 12
+    width = 14
+    columns = list(zip(*[rows[key] for key in keys], strict=True)) if len(keys) else [()] * width
 
     def col(i: int) -> pd.Series:
         return pd.Series(list(columns[i]) if len(keys) else [], index=vms.index, dtype=object)
 
-    source = from_where + ": " + kvp_label(from_where)
-    os_evidence = source + " -> " + col(8).astype(STRING)
+    os_evidence = from_where + ": " + col(8).astype(STRING)
     b.set("os_family", col(0), os_evidence)
     b.set("os_distro", col(1), os_evidence)
     b.set("os_display", col(2), os_evidence)
     b.set("os_version_key", col(3), os_evidence)
+    b.set("os_release", col(12), os_evidence)
+    b.set("os_kind", col(13), os_evidence)
     arch_ev = col(9).astype(STRING)
     b.set("os_arch", col(4), from_where + ": " + arch_ev)
     b.set("os_gen2_support", col(5), col(10).astype(STRING))
     b.set("secure_boot_support", col(6), col(10).astype(STRING))
-    b.set("os_note", col(7), "support matrix")
+    b.set("os_note", col(7), os_evidence.where(col(5).isna(), "support matrix"))
     b.set("os_conversion_path", col(11), col(10).astype(STRING))
-
-
-def kvp_label(from_where: pd.Series) -> pd.Series:
-    return from_where.map({"collector": "guest KVP"}).fillna("OSName/OSVersion").astype(STRING)
 
 
 # --- disks --------------------------------------------------------------------------------
@@ -448,15 +499,6 @@ def _device_facts(
         "collector: Get-VMNetworkAdapter IsLegacy",
     )
 
-    first_boot = vms["boot_order"].str.split(";").str[0].str.strip()
-    network_first = first_boot.eq("LegacyNetworkAdapter").where(vms["boot_order"].notna())
-    b.set(
-        "boot_from_network",
-        network_first,
-        "collector: Get-VMBios StartupOrder = " + vms["boot_order"].astype(STRING),
-    )
-    b.fill("boot_from_network", vms["pxe_boot"], template + "PXEBoot")
-
     floppies = inventory["floppies"]
     with_media = floppies[floppies["path"].notna()]
     listed = vms["floppies_listed"].fillna(False).astype(bool)
@@ -491,6 +533,112 @@ def _device_facts(
         declared.map({"physical": 1, "iso": 0, "none": 0, "": 0}),
         template + "DVDMedia",
     )
+    _boot_order_facts(b, vms, dvd, template)
+
+
+#: BIOS startup order entries (Get-VMBios StartupOrder) -> how the evidence names them.
+_BOOT_DEVICES = {
+    "CD": "DVD drive",
+    "IDE": "IDE disk",
+    "LegacyNetworkAdapter": "legacy network adapter",
+    "Floppy": "floppy drive",
+}
+_NOTHING_TO_BOOT = {
+    "CD": "DVD drive empty",
+    "IDE": "no IDE disk",
+    "LegacyNetworkAdapter": "no legacy adapter",
+    "Floppy": "floppy drive empty",
+}
+_UNKNOWN_DEVICE = {
+    "CD": "DVD media not known",
+    "IDE": "IDE disk not known",
+    "LegacyNetworkAdapter": "legacy adapters not known",
+    "Floppy": "floppy media not known",
+}
+
+
+def _first_bootable(order: str, can_boot: dict[str, object]) -> tuple[str | None, str | None, str]:
+    """A Generation 1 BIOS tries the devices in startup order and falls through any that
+    has nothing to boot. (first device that can boot, or "none", or None when an earlier
+    device's state is unknown; the devices passed over; the reasoning)."""
+    skipped: list[str] = []
+    for device in order.split(";"):
+        device = device.strip()
+        if device not in _BOOT_DEVICES:
+            continue
+        state = can_boot.get(device)
+        if state is None:
+            reason = ", ".join([*skipped, _UNKNOWN_DEVICE[device]])
+            return None, None, f"first bootable device unknown ({reason})"
+        passed = ", ".join(skipped) or None
+        if state:
+            shown = _BOOT_DEVICES[device]
+            return (
+                shown,
+                passed,
+                f"first bootable device: {shown}" + (f" ({passed})" if passed else ""),
+            )
+        skipped.append(_NOTHING_TO_BOOT[device])
+    passed = ", ".join(skipped)
+    return "none", passed, f"no device in the startup order has anything to boot ({passed})"
+
+
+def _boot_order_facts(
+    b: _Builder, vms: pd.DataFrame, dvd: pd.DataFrame, template: pd.Series
+) -> None:
+    """Which device the BIOS really boots first, and whether that is a legacy network
+    adapter (BOOT006): an empty DVD drive, an empty floppy drive, a legacy-network entry
+    without a legacy adapter and IDE without a disk are passed over."""
+    listed = vms["dvd_drives_listed"].fillna(False).astype(bool)
+    loaded = dvd[dvd["media_type"].isin(["ISO", "Physical"]).fillna(False) | dvd["path"].notna()]
+    dvd_media = pd.Series(vms.index.isin(loaded["vm_key"]), index=vms.index).where(listed)
+    declared = vms["dvd_media"].str.lower().map({"iso": True, "physical": True, "none": False})
+    dvd_media = dvd_media.fillna(declared)
+    ide_disk = b.values["has_boot_disk"].astype("boolean") & b.values["boot_disk_controller"].eq(
+        "IDE"
+    ).astype("boolean")
+    ide_disk = ide_disk.mask(b.values["has_boot_disk"].eq(False).fillna(False), False)
+    legacy = b.values["legacy_nic_count"].gt(0)
+    states = pd.DataFrame(
+        {
+            "order": vms["boot_order"],
+            "CD": dvd_media,
+            "IDE": ide_disk,
+            "LegacyNetworkAdapter": legacy,
+            "Floppy": b.values["floppy_media"],
+        },
+        index=vms.index,
+    ).astype(object)
+    states = states.where(states.notna(), None)
+    with_order = states[states["order"].notna()]
+    answers: dict[tuple, tuple[str | None, str | None, str]] = {}
+    for combo in with_order.drop_duplicates().itertuples(index=False, name=None):
+        order, *flags = combo
+        can_boot = dict(zip(("CD", "IDE", "LegacyNetworkAdapter", "Floppy"), flags, strict=True))
+        answers[combo] = _first_bootable(order, can_boot)
+    keys = list(with_order.itertuples(index=False, name=None))
+    first = pd.Series([answers[k][0] for k in keys], index=with_order.index, dtype=object)
+    passed = pd.Series([answers[k][1] for k in keys], index=with_order.index, dtype=object)
+    why = pd.Series([answers[k][2] for k in keys], index=with_order.index, dtype=object)
+    evidence = why + "; collector: Get-VMBios StartupOrder = " + with_order["order"].astype(str)
+    b.set("first_boot_device", first, evidence)
+    b.set("boot_passed_over", passed, evidence)
+    network = first.eq("legacy network adapter").where(first.notna())
+    b.set("boot_from_network", network, evidence)
+    b.fill("boot_from_network", vms["pxe_boot"], template + "PXEBoot")
+    # Without a legacy adapter nothing boots from the network, whatever a column says.
+    no_legacy = b.values["legacy_nic_count"].eq(0).fillna(False)
+    b.fill(
+        "boot_from_network",
+        pd.Series(False, index=vms.index).where(no_legacy),
+        "inferred: the VM has no legacy network adapter",
+    )
+    stated = b.values["boot_from_network"].fillna(False).astype(bool) & no_legacy
+    if stated.any():
+        b.values["boot_from_network"] = b.values["boot_from_network"].mask(stated, False)
+        b.evidence["boot_from_network"] = b.evidence["boot_from_network"].mask(
+            stated, template + "PXEBoot says yes, but the VM has no legacy network adapter"
+        )
 
 
 # --- VM settings and host -------------------------------------------------------------------

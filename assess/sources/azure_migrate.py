@@ -22,8 +22,9 @@ from assess.sources.cell_values import (
     to_text,
     to_vm_state,
 )
-from assess.sources.column_mapping import Field, vms_from_table
+from assess.sources.column_mapping import Field, match_fields, vms_from_table
 from assess.sources.header_match import header_key
+from assess.sources.os_names import unreadable_os_names
 from assess.sources.table_files import Table
 
 KIND = "azure-migrate"
@@ -112,6 +113,9 @@ def _load_azure_migrate(path: str, tables: list[Table]) -> SourceResult:
     if "os_name" in vms:
         bits = vms["os_name"].str.extract(r"\((32|64)-bit\)", expand=False)
         vms["os_architecture"] = (bits + "-bit").astype("string")
+    matched = match_fields(table.headers, _AZURE_FIELDS)
+    if "os_name" in matched:
+        cell_warnings += unreadable_os_names(vms, path, matched.header("os_name"))
     return SourceResult(
         path=path,
         kind=KIND,

@@ -39,6 +39,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from assess.model.os_identity import architecture
+
 Parser = Callable[[Any], Any]
 
 #: Cell texts that say "not known" (compared lower case, trimmed).
@@ -471,42 +473,6 @@ def to_com_port_count(value: Any) -> int | None:
         raise ValueError(f"{_show(value)} is not a count of COM ports or pipe names") from None
 
 
-_ARCH_KEYS = {
-    enum_key(token)
-    for token in [
-        "x64",
-        "64-bit",
-        "64bit",
-        "64",
-        "amd64",
-        "x86_64",
-        "x86-64",
-        "x8664",
-        "em64t",
-        "9",
-        "x86",
-        "32-bit",
-        "32bit",
-        "32",
-        "i386",
-        "i486",
-        "i586",
-        "i686",
-        "0",
-        "arm64",
-        "aarch64",
-        "12",
-        "arm",
-        "armv7l",
-        "armhf",
-        "5",
-        "ia64",
-        "itanium",
-        "6",
-    ]
-}
-
-
 def to_os_architecture(value: Any) -> str | None:
     """A guest OS architecture as written, when it is one we know (x64, 9, x86_64, i686, ...).
 
@@ -517,11 +483,15 @@ def to_os_architecture(value: Any) -> str | None:
     text = to_text(value)
     if text is None:
         return None
-    if text == "65535":
-        return None
-    if enum_key(text) in _ARCH_KEYS:
+    arch, readable = architecture(text)
+    if arch is None and readable:
+        return None  # 65535, "unknown": known to be unknown
+    if arch is not None:
         return text
-    raise ValueError(f"{_show(value)} is not a known architecture (x64, x86, ARM64, 9, 0, 12, ...)")
+    raise ValueError(
+        f"{_show(value)} is not a known architecture (x64, 64-bit, amd64, x86_64, x86, 32, "
+        "i686, ARM64, 9, 0, 12, ...)"
+    )
 
 
 #: ``diskNumber`` of a drive that is not a physical disk (``uint32`` -1).

@@ -35,6 +35,7 @@ from assess.sources.cell_values import (
 )
 from assess.sources.column_mapping import Field, match_fields, vms_from_table
 from assess.sources.header_match import header_key
+from assess.sources.os_names import unreadable_os_names
 from assess.sources.table_files import Table
 
 KIND = "template"
@@ -357,6 +358,9 @@ def load_sheets(path: str, tables: list[Table], chosen: list[Table], read) -> So
 def load_table(table: Table, path: str) -> SourceResult:
     """The ``vms`` rows of one template table."""
     vms, warnings = vms_from_table(table, FIELDS, kind=KIND, origin=path)
+    matched = match_fields(table.headers, FIELDS)
+    if "os_name" in matched:
+        warnings += unreadable_os_names(vms, path, matched.header("os_name"))
     return SourceResult(
         path=path,
         kind=KIND,

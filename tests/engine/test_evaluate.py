@@ -14,6 +14,7 @@ CATALOG = load_catalog()
 #: standard steps (IDE boot disk, MBR).
 CLEAN_2019 = {
     "os_family": "windows", "os_distro": "windows-server", "os_display": "Windows Server 2019",
+    "os_release": "2019", "os_kind": "server",
     "os_arch": "x64", "os_gen2_support": "yes", "secure_boot_support": "yes",
     "os_conversion_path": "mbr2gpt", "has_boot_disk": True, "boot_disk_controller": "IDE",
     "boot_disk_format": "VHDX", "boot_disk_type": "Dynamic", "boot_disk_partition_style": "MBR",
@@ -138,3 +139,27 @@ def test_verdict_counts_and_sorting_over_many_vms() -> None:
     for _, group in assessment.findings.groupby("vm_key", sort=False):
         ranks = [order.index(s) for s in group["severity"]]
         assert ranks == sorted(ranks)
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"os_arch": None},  # the architecture decides whether the guest can convert at all
+        {"has_boot_disk": False, "boot_disk_controller": None},  # nothing to convert
+    ],
+)
+def test_path_is_unknown_without_architecture_or_boot_disk(changes: dict) -> None:
+    _, row = one(**changes)
+    assert row["conversion_path"] == "unknown"
+
+
+def test_known_cannot_convert_stays_rebuild_without_a_disk() -> None:
+    _, row = one(os_gen2_support="no", has_boot_disk=False, boot_disk_controller=None)
+    assert row["conversion_path"] == "rebuild"
+
+
+def test_confidence_drops_when_the_release_is_unknown() -> None:
+    _, known = one()
+    _, unknown = one(os_release=None)
+    assert known["confidence"] == 1.0
+    assert unknown["confidence"] <= 0.5

@@ -207,3 +207,94 @@ def test_unsupported_and_32bit_guests() -> None:
     assert frame.loc["x", "os_arch"] == "x86" and frame.loc["x", "os_gen2_support"] == "yes"
     assert frame.loc["u", "os_gen2_support"] == "yes"
     assert "assumed" in frame.loc["u", "os_gen2_support.evidence"]
+
+
+# --- guest OS through the one identifier ------------------------------------------------------
+
+
+def test_unknown_release_is_not_judged_by_an_upper_bound_row() -> None:
+    frame = facts(
+        [
+            template_vm(os_name="CentOS", os_architecture="x64"),
+            {**template_vm(os_name="SLES 12", os_architecture="x64"), "vm_key": "s"},
+        ]
+    )
+    for key in ("t", "s"):
+        assert pd.isna(frame.loc[key, "os_gen2_support"])
+        assert pd.isna(frame.loc[key, "os_conversion_path"])
+        assert pd.isna(frame.loc[key, "os_release"]) or key == "s"
+    assert "release unknown" in frame.loc["t", "os_family.evidence"]
+
+
+def test_os_evidence_names_the_source_and_fields() -> None:
+    frame = facts([collector_vm(os_name="Ubuntu", os_major="22.04", os_architecture="x86_64")])
+    assert frame.loc["a", "os_release.evidence"] == (
+        "collector: Ubuntu 22.04 from KVP OSName 'Ubuntu' and OSMajorVersion '22.04'"
+    )
+
+
+def test_an_os_hyper_v_cannot_run_has_no_gen2_support() -> None:
+    vm = facts([template_vm(os_name="Oracle Solaris 10 (64-bit)")]).loc["t"]
+    assert vm["os_gen2_support"] == "no" and vm["os_conversion_path"] == "rebuild"
+    assert "Hyper-V does not run Solaris" in vm["os_note"]
+
+
+def test_windows_10_before_1703_converts_with_mbr2gpt_offline() -> None:
+    vm = facts([template_vm(os_name="Windows 10 Enterprise 2016 LTSB", os_architecture="64")])
+    assert vm.loc["t", "os_conversion_path"] == "mbr2gpt"
+    assert "Windows PE" in vm.loc["t", "os_note"]
+
+
+# --- boot order: what the BIOS really boots first ---------------------------------------------
+
+BIOS = "CD;IDE;LegacyNetworkAdapter;Floppy"
+
+
+@pytest.mark.parametrize(
+    ("order", "tables", "first", "network", "because"),
+    [
+        # An empty DVD drive is passed over: the legacy NIC behind it boots.
+        ("CD;LegacyNetworkAdapter;IDE;Floppy", {"legacy": True}, "legacy network adapter",
+         True, "(DVD drive empty)"),
+        ("LegacyNetworkAdapter;IDE;CD;Floppy", {"legacy": True}, "legacy network adapter",
+         True, ""),
+        # A legacy-network entry without a legacy adapter is passed over: IDE boots.
+        ("LegacyNetworkAdapter;IDE;CD;Floppy", {"legacy": False}, "IDE disk", False,
+         "(no legacy adapter)"),
+        # A DVD with media boots before the NIC.
+        ("CD;LegacyNetworkAdapter;IDE;Floppy", {"legacy": True, "iso": True}, "DVD drive",
+         False, ""),
+        # IDE without a disk, empty floppy: the NIC is first that can boot.
+        ("IDE;Floppy;LegacyNetworkAdapter;CD", {"legacy": True, "disk": False},
+         "legacy network adapter", True, "(no IDE disk, floppy drive empty)"),
+        (BIOS, {"legacy": True}, "IDE disk", False, "(DVD drive empty)"),
+    ],
+)  # fmt: skip
+def test_first_bootable_device(order, tables, first, network, because) -> None:
+    nics = [{"vm_key": "a", "is_legacy": tables["legacy"]}]
+    dvd = [{"vm_key": "a", "media_type": "ISO" if tables.get("iso") else "None",
+            "path": r"D:\x.iso" if tables.get("iso") else None}]  # fmt: skip
+    disks = [] if tables.get("disk") is False else [disk("a", "IDE", 0, 0, r"D:\os.vhdx")]
+    frame = facts(
+        [collector_vm(boot_order=order, **WS2019_KVP)], nics=nics, dvd_drives=dvd, disks=disks
+    )
+    vm = frame.loc["a"]
+    assert vm["first_boot_device"] == first
+    assert bool(vm["boot_from_network"]) is network
+    assert vm["first_boot_device.evidence"].startswith(f"first bootable device: {first}")
+    assert because in vm["first_boot_device.evidence"]
+
+
+def test_first_bootable_device_unknown_when_an_earlier_device_is_unknown() -> None:
+    frame = facts(
+        [collector_vm(boot_order="CD;LegacyNetworkAdapter", dvd_drives_listed=None)],
+        nics=[{"vm_key": "a", "is_legacy": True}],
+    )
+    assert pd.isna(frame.loc["a", "first_boot_device"])
+    assert pd.isna(frame.loc["a", "boot_from_network"])
+
+
+def test_pxe_column_without_a_legacy_adapter_is_not_network_boot() -> None:
+    vm = facts([template_vm(pxe_boot=True, legacy_nic_count=0)]).loc["t"]
+    assert not vm["boot_from_network"]
+    assert "no legacy network adapter" in vm["boot_from_network.evidence"]

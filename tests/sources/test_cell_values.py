@@ -205,6 +205,14 @@ def test_on_off_follows_the_hyperv_enum() -> None:
         ("ARM64", "ARM64"),
         ("12", "12"),
         ("65535", None),
+        # As people write it: the same vocabulary the guest OS identifier reads.
+        ("32", "32"),
+        ("64", "64"),
+        ("32 Bit", "32 Bit"),
+        ("amd64", "amd64"),
+        ("i386", "i386"),
+        ("x64-based PC", "x64-based PC"),
+        ("unknown", None),
     ],
 )
 def test_os_architecture_is_validated_and_kept_raw(raw, expected) -> None:
