@@ -160,6 +160,7 @@ def test_cluster_nodes_are_scanned_and_shared_vms_counted_once(tmp_path: Path, m
     assert {h["host"] for h in document["hosts"]} == {"NODE-A", "NODE-B"}
 
 
+@pytest.mark.slow
 def test_a_node_list_cannot_redirect_the_credentials(tmp_path: Path, monkeypatch, capsys) -> None:
     """A cluster that names URLs, ports or odd text as nodes: each of those is a failed node
     (never contacted), the good node is scanned, the scan goes on (exit 3)."""

@@ -167,6 +167,7 @@ EXTRA_KEYS = ["evidence", "needs", "effort_by_path", "references", "aliases", "b
 RULE_KEYS = st.sampled_from([*sorted(RULE), *EXTRA_KEYS])
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.dictionaries(RULE_KEYS, st.none() | VALUES, max_size=6))
 def test_fuzz_rules_load_or_fail_with_input_error(changes: dict) -> None:
@@ -180,6 +181,7 @@ POLICY_KEYS = st.sampled_from(["disabled", "rule_folders", "severity", "effort",
                                "waiver", "bogus"])  # fmt: skip
 
 
+@pytest.mark.slow
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.dictionaries(POLICY_KEYS, st.none() | VALUES, max_size=4))
 def test_fuzz_policies_load_or_fail_with_input_error(tmp_path_factory, data: dict) -> None:
@@ -190,6 +192,7 @@ def test_fuzz_policies_load_or_fail_with_input_error(tmp_path_factory, data: dic
         Policy.load(path)
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None)
 @given(st.text(max_size=200))
 def test_fuzz_raw_text_policy(tmp_path_factory, text: str) -> None:

@@ -42,6 +42,7 @@ def test_dev_null_is_written_to_never_replaced() -> None:
     assert stat.S_ISCHR(os.stat("/dev/null").st_mode)
 
 
+@pytest.mark.slow
 def test_a_fifo_receives_the_output_and_stays_a_fifo(tmp_path: Path) -> None:
     fifo = tmp_path / "pipe"
     os.mkfifo(fifo)
@@ -59,6 +60,7 @@ def test_a_fifo_receives_the_output_and_stays_a_fifo(tmp_path: Path) -> None:
     assert json.loads(received[0])["schema"] == "gen2-assess/assessment"
 
 
+@pytest.mark.slow
 def test_a_symlink_keeps_pointing_at_the_replaced_file(tmp_path: Path) -> None:
     real = tmp_path / "real.json"
     real.write_text("old", encoding="utf-8")
@@ -105,6 +107,7 @@ def test_an_output_under_a_file_is_one_line(tmp_path: Path, capsys) -> None:
         assert "is a file, not a folder" in err
 
 
+@pytest.mark.slow
 def test_a_full_disk_is_one_line(capsys) -> None:
     if not os.path.exists("/dev/full"):
         pytest.skip("no /dev/full here")

@@ -29,6 +29,7 @@ def test_the_sanitiser_drops_controls_and_bidi_overrides() -> None:
     assert terminal_text("x\u2066y\u2069z\u200f") == "xyz"
 
 
+@pytest.mark.slow
 def test_a_hostile_file_name_in_warnings_and_errors(tmp_path: Path, capsys) -> None:
     source = (SAMPLE / "dev-cluster-inventory.csv").read_text(encoding="utf-8-sig")
     lines = source.splitlines()

@@ -77,6 +77,7 @@ def everything_written(folder: Path) -> str:
     return "\n".join(texts)
 
 
+@pytest.mark.slow
 def test_every_encoded_echo_is_masked_everywhere(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys, caplog
 ) -> None:
