@@ -31,7 +31,7 @@ def assert_conforms(result: SourceResult) -> None:
     assert vms["source_kind"].eq(result.kind).all()
     assert vms["source"].notna().all()
     keys = set(vms["vm_key"])
-    for name in ("disks", "nics", "dvd_drives", "com_ports", "floppies"):
+    for name in ("disks", "nics", "dvd_drives", "com_ports", "floppies", "integration_services"):
         assert set(result.inventory.tables[name]["vm_key"]) <= keys, name
     for warning in result.warnings:
         assert isinstance(warning, RowWarning)

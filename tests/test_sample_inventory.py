@@ -93,3 +93,24 @@ def test_each_vm(result, name: str) -> None:
     row = result.assessment.vms.set_index("name").loc[name]
     assert (row["verdict"], row["conversion_path"]) == (verdict, path)
     assert rules <= set(row["finding_ids"].split())
+
+
+def test_cluster_nodes_carry_what_a_rebuild_needs() -> None:
+    from assess.model.inventory import Inventory
+
+    inventory = Inventory.concat(s.inventory for s in load_sources([str(SAMPLE)]))
+    hosts = inventory["hosts"].set_index("host")
+    for node in ("HV-PROD01", "HV-PROD02"):
+        assert hosts.loc[node, "key_protector_nodes"] == "HV-PROD02"
+        assert hosts.loc[node, "cluster_nodes"] == "HV-PROD01;HV-PROD02"
+    vms = inventory.vms.set_index("name")
+    collected = vms[vms["host"].isin(["HV-PROD01", "HV-PROD02"])]
+    for column in ("processor_limit", "memory_buffer", "automatic_stop_action", "config_path"):
+        assert collected[column].notna().all(), column
+    assert vms.loc["APP03", "vtpm_enabled"]
+    assert vms.loc["SQL01", "preferred_owners"] == "HV-PROD01;HV-PROD02"
+    assert vms.loc["SQL01", "replication_replica_server"] == "hv-dr01.corp.example"
+    vm_names = inventory.vms[["vm_key", "name"]].rename(columns={"name": "vm"})
+    nics = inventory["nics"].merge(vm_names, on="vm_key")
+    assert set(nics.loc[nics["host"] == "HV-PROD01", "vlan_mode"]) >= {"Access", "Trunk"}
+    assert nics.set_index("vm").loc["FS01", "vlan_allowed"] == "20,30,40-42"

@@ -9,6 +9,7 @@ from assess.cli.diff_command import run_diff
 from assess.cli.reference_commands import cmd_collector, cmd_explain, cmd_rules, cmd_template
 from assess.cli.run_command import cmd_run
 from assess.cli.scan_command import run_scan
+from assess.cli.verify_command import run_verify
 
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "run": cmd_run,
@@ -18,4 +19,5 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "rules": cmd_rules,
     "explain": cmd_explain,
     "diff": run_diff,
+    "verify": run_verify,
 }

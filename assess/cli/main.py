@@ -1,7 +1,9 @@
-"""Command line: ``assess run | scan | collector | template | rules | explain | diff``.
+"""Command line: ``assess run | scan | collector | template | rules | explain | diff |
+verify``.
 
-Exit codes: see ``assess.cli.exits`` (0 done, 1 ``--fail-on``, 2 usage/input/output error,
-3 partial, 4 internal error, 128 + signal number when stopped by a signal).
+Exit codes: see ``assess.cli.exits`` (0 done, 1 ``--fail-on`` or verify's unexpected
+difference, 2 usage/input/output error, 3 partial, 4 internal error, 128 + signal number
+when stopped by a signal).
 """
 
 from __future__ import annotations
@@ -119,6 +121,24 @@ def build_parser() -> argparse.ArgumentParser:
     diff.add_argument("--xlsx", metavar="F")
     diff.add_argument("--json", metavar="F")
     diff.add_argument("--quiet", "-q", action="store_true")
+    verify_cmd = commands.add_parser(
+        "verify",
+        help="check converted VMs against the inventory taken before the conversion",
+        description="Compare the inventory taken before a change window (BEFORE) with the "
+        "one taken after it (AFTER): each converted VM's new Generation 2 VM must carry over "
+        "adapters, MACs, VLANs, disks, processors and memory, and the old VM must still "
+        "exist, switched off. Exit 0 all match, 1 an unexpected difference, 2 input error, "
+        "3 partial inputs.",
+    )
+    verify_cmd.add_argument("before", metavar="BEFORE", help="inventory file or folder")
+    verify_cmd.add_argument("after", metavar="AFTER", help="inventory file or folder")
+    verify_cmd.add_argument(
+        "--plan", metavar="F", help="plan.json from assess plan (or its folder)"
+    )
+    verify_cmd.add_argument("--xlsx", metavar="F", help="write the Verification sheet to F")
+    verify_cmd.add_argument("--json", metavar="F", help="write the result as JSON to F")
+    verify_cmd.add_argument("--all", action="store_true", help="show every VM and difference")
+    verify_cmd.add_argument("--quiet", "-q", action="store_true")
     for command in commands.choices.values():  # also after the command: `assess run --debug`
         command.add_argument("--debug", action="store_true", default=argparse.SUPPRESS)
     return parser

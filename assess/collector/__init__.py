@@ -9,7 +9,8 @@ The same script serves both ways of collecting:
   ``PassThru`` switch and reads one JSON record per output string.
 
 Either way the records are the ``host`` / ``vm`` / ``end`` JSON Lines described in the
-design's "Offline / live collection records" section.
+design's "Offline / live collection records" section; schema 2 (the settings a Gen 2
+rebuild must carry over) is described in the README's "Collector records" section.
 """
 
 from __future__ import annotations

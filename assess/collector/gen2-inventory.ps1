@@ -7,12 +7,20 @@
 .DESCRIPTION
     Reads, and never changes, the following on the Hyper-V host it runs on:
       - the host: Win32_OperatingSystem, Win32_ComputerSystem, the PowerShell version,
-        Get-VMHostSupportedVersion (WS2016+), and the failover cluster with its nodes
-        (Get-Cluster / Get-ClusterNode) when the cluster service runs here;
-      - every VM (Get-VM): its hard disks (Get-VMHardDiskDrive, Get-VHD for each virtual
-        disk; pass-through disks are not opened), BIOS startup order (Gen 1) or firmware
-        Secure Boot settings (Gen 2), network adapters, floppy drive, COM ports, DVD drives,
-        RemoteFX 3D adapters, checkpoints, replication state, integration services;
+        Get-VMHostSupportedVersion (WS2016+), the failover cluster with its nodes
+        (Get-Cluster / Get-ClusterNode) when the cluster service runs here, and whether a
+        vTPM key protector can be made here: a Host Guardian Service guardian
+        (Get-HgsGuardian) or a guarded host (Get-HgsClientConfiguration);
+      - every VM (Get-VM): what a faithful rebuild needs - processor (Get-VMProcessor),
+        memory (Get-VMMemory), automatic start/stop actions, checkpoint type, smart paging
+        and configuration paths, notes; its hard disks with controller slot and storage QoS
+        (Get-VMHardDiskDrive, Get-VHD for each virtual disk; pass-through disks are not
+        opened), BIOS startup order (Gen 1) or firmware Secure Boot settings (Gen 2),
+        network adapters with their port settings and VLAN (Get-VMNetworkAdapterVlan),
+        floppy drive, COM ports, DVD drives, RemoteFX 3D adapters, checkpoints, vTPM
+        (Get-VMSecurity, WS2016+), replication state and settings (Get-VMReplication),
+        integration services, and for clustered VMs the cluster role with its preferred
+        owners (Get-ClusterGroup / Get-ClusterOwnerNode);
       - the guest OS facts that running VMs publish over KVP (Msvm_KvpExchangeComponent
         in root\virtualization\v2).
 
@@ -22,8 +30,8 @@
     of the record it belongs to and the collection goes on.
 
     Output: JSON Lines (UTF-8 without BOM, LF line ends), one compact record per line:
-    one "host" record, one "vm" record per VM, and a closing "end" record. A file without
-    the "end" record was cut short.
+    one "host" record (record schema 2), one "vm" record per VM, and a closing "end"
+    record. A file without the "end" record was cut short.
 
     Needs: membership in the local Administrators or the "Hyper-V Administrators" group,
     and the Hyper-V PowerShell module (installed with the Hyper-V role). Written for
@@ -91,6 +99,15 @@ function ConvertTo-StringList {
     param($Values)
     $list = @(foreach ($value in $Values) {
             if ($null -ne $value) { [string]$value }
+        })
+    return , $list
+}
+
+function ConvertTo-ValueList {
+    # Numbers (or any values) as a JSON array; null members are dropped, null is [].
+    param($Values)
+    $list = @(foreach ($value in $Values) {
+            if ($null -ne $value) { $value }
         })
     return , $list
 }
@@ -184,11 +201,53 @@ function Get-ClusterFacts {
     }
 }
 
+function Get-KeyProtectorFacts {
+    # A vTPM needs a key protector: in local mode from a Host Guardian Service guardian on
+    # this host (usually "UntrustedGuardian"), or from an HGS fabric when the host is guarded.
+    # Without the HgsClient cmdlets (WS2012 R2 and older) no VM here can have a vTPM: not
+    # available, no error.
+    param([System.Collections.ArrayList]$Errors)
+    if (-not (Get-Command -Name 'Get-HgsGuardian' -ErrorAction SilentlyContinue)) {
+        return [ordered]@{
+            available   = $false
+            guardians   = [object[]]@()
+            mode        = $null
+            hostGuarded = $false
+        }
+    }
+    try {
+        $guardians = @(Get-HgsGuardian -ErrorAction Stop)
+    }
+    catch {
+        [void]$Errors.Add((ConvertTo-ErrorEntry -What 'Get-HgsGuardian' -Problem $_))
+        return $null
+    }
+    $mode = $null
+    $guarded = $null
+    if (Get-Command -Name 'Get-HgsClientConfiguration' -ErrorAction SilentlyContinue) {
+        try {
+            $configuration = Get-HgsClientConfiguration -ErrorAction Stop
+            $mode = ConvertTo-StringOrNull (Get-OptionalProperty $configuration 'Mode')
+            $guarded = Get-OptionalProperty $configuration 'IsHostGuarded'
+        }
+        catch {
+            [void]$Errors.Add((ConvertTo-ErrorEntry -What 'Get-HgsClientConfiguration' -Problem $_))
+        }
+    }
+    $names = ConvertTo-StringList @(foreach ($guardian in $guardians) { Get-OptionalProperty $guardian 'Name' })
+    return [ordered]@{
+        available   = ($guardians.Count -gt 0 -or $guarded -eq $true)
+        guardians   = [object[]]$names
+        mode        = $mode
+        hostGuarded = $guarded
+    }
+}
+
 function Get-HostRecord {
     $errors = New-Object System.Collections.ArrayList
     $record = [ordered]@{
         kind                = 'host'
-        schema              = 1
+        schema              = 2
         computerName        = [string]$env:COMPUTERNAME
         fqdn                = $null
         osCaption           = $null
@@ -197,6 +256,7 @@ function Get-HostRecord {
         psVersion           = [string]$PSVersionTable.PSVersion
         supportedVmVersions = $null
         cluster             = $null
+        keyProtector        = $null
         collectedAt         = (Get-Date).ToString('o')
         errors              = $null
     }
@@ -222,6 +282,7 @@ function Get-HostRecord {
     }
     $record['supportedVmVersions'] = Get-SupportedVmVersionList -Errors $errors
     $record['cluster'] = Get-ClusterFacts -Errors $errors
+    $record['keyProtector'] = Get-KeyProtectorFacts -Errors $errors
     $record['errors'] = [object[]]$errors.ToArray()
     return $record
 }
@@ -320,6 +381,8 @@ function Get-VmDiskList {
                 path               = $path
                 diskNumber         = $diskNumber
                 shared             = Get-OptionalProperty $drive 'SupportPersistentReservations'
+                minimumIops        = Get-OptionalProperty $drive 'MinimumIOPS'
+                maximumIops        = Get-OptionalProperty $drive 'MaximumIOPS'
                 vhd                = $vhd
             }
         })
@@ -368,13 +431,56 @@ function Get-VmNicList {
     }
     $nics = @(foreach ($adapter in $adapters) {
             [ordered]@{
-                name       = ConvertTo-StringOrNull $adapter.Name
-                isLegacy   = [bool]$adapter.IsLegacy
-                switchName = ConvertTo-StringOrNull $adapter.SwitchName
-                mac        = ConvertTo-StringOrNull $adapter.MacAddress
+                name          = ConvertTo-StringOrNull $adapter.Name
+                isLegacy      = [bool]$adapter.IsLegacy
+                switchName    = ConvertTo-StringOrNull $adapter.SwitchName
+                mac           = ConvertTo-StringOrNull $adapter.MacAddress
+                id            = ConvertTo-StringOrNull (Get-OptionalProperty $adapter 'Id')
+                dynamicMac    = Get-OptionalProperty $adapter 'DynamicMacAddressEnabled'
+                deviceNaming  = ConvertTo-StringOrNull (Get-OptionalProperty $adapter 'DeviceNaming')
+                dhcpGuard     = ConvertTo-StringOrNull (Get-OptionalProperty $adapter 'DhcpGuard')
+                routerGuard   = ConvertTo-StringOrNull (Get-OptionalProperty $adapter 'RouterGuard')
+                macSpoofing   = ConvertTo-StringOrNull (Get-OptionalProperty $adapter 'MacAddressSpoofing')
+                portMirroring = ConvertTo-StringOrNull (Get-OptionalProperty $adapter 'PortMirroringMode')
+                bandwidth     = Get-NicBandwidthFacts -Adapter $adapter
+                vlan          = Get-NicVlanFacts -Adapter $adapter -Errors $Errors
             }
         })
     return , $nics
+}
+
+function Get-NicBandwidthFacts {
+    # BandwidthSetting is null until bandwidth management was configured on the adapter.
+    param($Adapter)
+    $setting = Get-OptionalProperty $Adapter 'BandwidthSetting'
+    if ($null -eq $setting) { return $null }
+    return [ordered]@{
+        minimumAbsolute = Get-OptionalProperty $setting 'MinimumBandwidthAbsolute'
+        minimumWeight   = Get-OptionalProperty $setting 'MinimumBandwidthWeight'
+        maximum         = Get-OptionalProperty $setting 'MaximumBandwidth'
+    }
+}
+
+function Get-NicVlanFacts {
+    # Legacy adapters report VLAN settings too; a failure costs this adapter's VLAN only.
+    param($Adapter, [System.Collections.ArrayList]$Errors)
+    try {
+        $vlan = Get-VMNetworkAdapterVlan -VMNetworkAdapter $Adapter -ErrorAction Stop
+    }
+    catch {
+        [void]$Errors.Add((ConvertTo-ErrorEntry -What 'Get-VMNetworkAdapterVlan' -Problem $_ -Subject ([string]$Adapter.Name)))
+        return $null
+    }
+    return [ordered]@{
+        mode                = ConvertTo-StringOrNull (Get-OptionalProperty $vlan 'OperationMode')
+        accessVlanId        = Get-OptionalProperty $vlan 'AccessVlanId'
+        nativeVlanId        = Get-OptionalProperty $vlan 'NativeVlanId'
+        allowedVlanIdList   = ConvertTo-ValueList (Get-OptionalProperty $vlan 'AllowedVlanIdList')
+        privateVlanMode     = ConvertTo-StringOrNull (Get-OptionalProperty $vlan 'PrivateVlanMode')
+        primaryVlanId       = Get-OptionalProperty $vlan 'PrimaryVlanId'
+        secondaryVlanId     = Get-OptionalProperty $vlan 'SecondaryVlanId'
+        secondaryVlanIdList = ConvertTo-ValueList (Get-OptionalProperty $vlan 'SecondaryVlanIdList')
+    }
 }
 
 function Get-VmFloppyList {
@@ -426,10 +532,11 @@ function Get-VmDvdList {
     }
     $dvd = @(foreach ($drive in $drives) {
             [ordered]@{
-                controllerType   = [string]$drive.ControllerType
-                controllerNumber = $drive.ControllerNumber
-                path             = ConvertTo-StringOrNull $drive.Path
-                mediaType        = ConvertTo-StringOrNull (Get-OptionalProperty $drive 'DvdMediaType')
+                controllerType     = [string]$drive.ControllerType
+                controllerNumber   = $drive.ControllerNumber
+                controllerLocation = $drive.ControllerLocation
+                path               = ConvertTo-StringOrNull $drive.Path
+                mediaType          = ConvertTo-StringOrNull (Get-OptionalProperty $drive 'DvdMediaType')
             }
         })
     return , $dvd
@@ -485,6 +592,112 @@ function Get-VmIntegrationServiceList {
     return , $list
 }
 
+function Get-VmProcessorFacts {
+    param($Vm, [System.Collections.ArrayList]$Errors)
+    try {
+        $processor = Get-VMProcessor -VM $Vm -ErrorAction Stop
+    }
+    catch {
+        [void]$Errors.Add((ConvertTo-ErrorEntry -What 'Get-VMProcessor' -Problem $_))
+        return $null
+    }
+    return [ordered]@{
+        count                     = Get-OptionalProperty $processor 'Count'
+        compatibilityForMigration = Get-OptionalProperty $processor 'CompatibilityForMigrationEnabled'
+        reserve                   = Get-OptionalProperty $processor 'Reserve'
+        maximum                   = Get-OptionalProperty $processor 'Maximum'
+        relativeWeight            = Get-OptionalProperty $processor 'RelativeWeight'
+    }
+}
+
+function Get-VmMemoryFacts {
+    param($Vm, [System.Collections.ArrayList]$Errors)
+    try {
+        $memory = Get-VMMemory -VM $Vm -ErrorAction Stop
+    }
+    catch {
+        [void]$Errors.Add((ConvertTo-ErrorEntry -What 'Get-VMMemory' -Problem $_))
+        return $null
+    }
+    return [ordered]@{
+        startup              = Get-OptionalProperty $memory 'Startup'
+        dynamicMemoryEnabled = Get-OptionalProperty $memory 'DynamicMemoryEnabled'
+        minimum              = Get-OptionalProperty $memory 'Minimum'
+        maximum              = Get-OptionalProperty $memory 'Maximum'
+        buffer               = Get-OptionalProperty $memory 'Buffer'
+        priority             = Get-OptionalProperty $memory 'Priority'
+    }
+}
+
+function Get-VmSecurityFacts {
+    # vTPM: Generation 2 on WS2016 and later only. A Generation 1 VM, or a host without
+    # Get-VMSecurity, cannot have one: false, not unknown (like RemoteFX above).
+    param($Vm, [int]$Generation, [bool]$CmdletPresent, [System.Collections.ArrayList]$Errors)
+    if ($Generation -ne 2 -or -not $CmdletPresent) {
+        return [ordered]@{
+            tpmEnabled = $false
+            shielded   = $false
+        }
+    }
+    try {
+        $security = Get-VMSecurity -VM $Vm -ErrorAction Stop
+    }
+    catch {
+        [void]$Errors.Add((ConvertTo-ErrorEntry -What 'Get-VMSecurity' -Problem $_))
+        return $null
+    }
+    return [ordered]@{
+        tpmEnabled = Get-OptionalProperty $security 'TpmEnabled'
+        shielded   = Get-OptionalProperty $security 'Shielded'
+    }
+}
+
+function Get-VmReplicationFacts {
+    # Get-VMReplication fails on a VM without Replica: only asked when Replica is set up.
+    param($Vm, [System.Collections.ArrayList]$Errors)
+    $mode = ConvertTo-StringOrNull (Get-OptionalProperty $Vm 'ReplicationMode')
+    if ($null -eq $mode -or $mode -eq 'None') { return $null }
+    try {
+        $replication = Get-VMReplication -VM $Vm -ErrorAction Stop
+    }
+    catch {
+        [void]$Errors.Add((ConvertTo-ErrorEntry -What 'Get-VMReplication' -Problem $_))
+        return $null
+    }
+    return [ordered]@{
+        mode          = ConvertTo-StringOrNull (Get-OptionalProperty $replication 'Mode')
+        primaryServer = ConvertTo-StringOrNull (Get-OptionalProperty $replication 'PrimaryServer')
+        replicaServer = ConvertTo-StringOrNull (Get-OptionalProperty $replication 'ReplicaServer')
+        frequencySec  = Get-OptionalProperty $replication 'FrequencySec'
+    }
+}
+
+function Get-VmClusterGroupFacts {
+    # Only for clustered VMs, and only where the FailoverClusters module is installed.
+    param($Vm, [bool]$CmdletPresent, [System.Collections.ArrayList]$Errors)
+    if (-not (Get-OptionalProperty $Vm 'IsClustered')) { return $null }
+    if (-not $CmdletPresent) {
+        [void]$Errors.Add((ConvertTo-ErrorEntry -What 'Get-ClusterGroup' -Problem 'the VM is clustered but the FailoverClusters PowerShell module is not installed'))
+        return $null
+    }
+    try {
+        $group = Get-ClusterGroup -VMId $Vm.Id -ErrorAction Stop
+        if ($null -eq $group) { throw 'no cluster role holds this VM' }
+        $owners = Get-ClusterOwnerNode -Group ([string]$group.Name) -ErrorAction Stop
+    }
+    catch {
+        [void]$Errors.Add((ConvertTo-ErrorEntry -What 'Get-ClusterGroup' -Problem $_))
+        return $null
+    }
+    $names = ConvertTo-StringList @(foreach ($node in @(Get-OptionalProperty $owners 'OwnerNodes')) {
+            Get-OptionalProperty $node 'Name'
+        })
+    return [ordered]@{
+        name            = [string]$group.Name
+        preferredOwners = [object[]]$names
+    }
+}
+
 function Get-VmGuestFacts {
     # Only a running VM reports KVP data; for any other VM the "guest" key stays absent.
     param([string]$VmId, $Context, [System.Collections.ArrayList]$Errors)
@@ -514,21 +727,30 @@ function Get-VmRecord {
     $state = [string]$Vm.State
     $vmId = [string]$Vm.Id
     $record = [ordered]@{
-        kind             = 'vm'
-        name             = [string]$Vm.Name
-        id               = $vmId
-        generation       = $generation
-        version          = ConvertTo-StringOrNull (Get-OptionalProperty $Vm 'Version')
-        state            = $state
-        processorCount   = $Vm.ProcessorCount
-        memoryStartup    = $Vm.MemoryStartup
-        dynamicMemory    = [bool]$Vm.DynamicMemoryEnabled
-        notes            = ConvertTo-StringOrNull $Vm.Notes
-        isClustered      = Get-OptionalProperty $Vm 'IsClustered'
-        replicationState = ConvertTo-StringOrNull (Get-OptionalProperty $Vm 'ReplicationState')
-        replicationMode  = ConvertTo-StringOrNull (Get-OptionalProperty $Vm 'ReplicationMode')
-        creationTime     = ConvertTo-IsoDate (Get-OptionalProperty $Vm 'CreationTime')
+        kind                  = 'vm'
+        name                  = [string]$Vm.Name
+        id                    = $vmId
+        generation            = $generation
+        version               = ConvertTo-StringOrNull (Get-OptionalProperty $Vm 'Version')
+        state                 = $state
+        processorCount        = $Vm.ProcessorCount
+        memoryStartup         = $Vm.MemoryStartup
+        dynamicMemory         = [bool]$Vm.DynamicMemoryEnabled
+        notes                 = ConvertTo-StringOrNull $Vm.Notes
+        isClustered           = Get-OptionalProperty $Vm 'IsClustered'
+        replicationState      = ConvertTo-StringOrNull (Get-OptionalProperty $Vm 'ReplicationState')
+        replicationMode       = ConvertTo-StringOrNull (Get-OptionalProperty $Vm 'ReplicationMode')
+        creationTime          = ConvertTo-IsoDate (Get-OptionalProperty $Vm 'CreationTime')
+        automaticStartAction  = ConvertTo-StringOrNull (Get-OptionalProperty $Vm 'AutomaticStartAction')
+        automaticStartDelay   = Get-OptionalProperty $Vm 'AutomaticStartDelay'
+        automaticStopAction   = ConvertTo-StringOrNull (Get-OptionalProperty $Vm 'AutomaticStopAction')
+        checkpointType        = ConvertTo-StringOrNull (Get-OptionalProperty $Vm 'CheckpointType')
+        smartPagingFilePath   = ConvertTo-StringOrNull (Get-OptionalProperty $Vm 'SmartPagingFilePath')
+        configurationLocation = ConvertTo-StringOrNull (Get-OptionalProperty $Vm 'ConfigurationLocation')
+        path                  = ConvertTo-StringOrNull (Get-OptionalProperty $Vm 'Path')
     }
+    $record['processor'] = Get-VmProcessorFacts -Vm $Vm -Errors $errors
+    $record['memory'] = Get-VmMemoryFacts -Vm $Vm -Errors $errors
     $record['disks'] = Get-VmDiskList -Vm $Vm -Errors $errors
     if ($generation -eq 1) {
         $record['bios'] = Get-VmBiosFacts -Vm $Vm -Errors $errors
@@ -543,6 +765,9 @@ function Get-VmRecord {
     $record['remoteFx3d'] = Get-VmRemoteFx3dCount -Vm $Vm -CmdletPresent $Context.HasRemoteFx3d -Errors $errors
     $record['snapshots'] = Get-VmSnapshotFacts -Vm $Vm -Errors $errors
     $record['integrationServices'] = Get-VmIntegrationServiceList -Vm $Vm -Errors $errors
+    $record['security'] = Get-VmSecurityFacts -Vm $Vm -Generation $generation -CmdletPresent $Context.HasVmSecurity -Errors $errors
+    $record['replication'] = Get-VmReplicationFacts -Vm $Vm -Errors $errors
+    $record['clusterGroup'] = Get-VmClusterGroupFacts -Vm $Vm -CmdletPresent $Context.HasClusterGroup -Errors $errors
     if ($state -like 'Running*') {
         $guest = Get-VmGuestFacts -VmId $vmId -Context $Context -Errors $errors
         if ($null -ne $guest) { $record['guest'] = $guest }
@@ -576,7 +801,7 @@ function Get-InventoryRecordLines {
     catch {
         $hostLine = ConvertTo-RecordLine ([ordered]@{
                 kind         = 'host'
-                schema       = 1
+                schema       = 2
                 computerName = [string]$env:COMPUTERNAME
                 collectedAt  = (Get-Date).ToString('o')
                 errors       = [object[]]@(ConvertTo-ErrorEntry -What 'host-record' -Problem $_)
@@ -599,9 +824,11 @@ function Get-InventoryRecordLines {
     }
 
     $context = @{
-        Kvp           = @{}
-        KvpProblem    = $null
-        HasRemoteFx3d = [bool](Get-Command -Name 'Get-VMRemoteFx3dVideoAdapter' -ErrorAction SilentlyContinue)
+        Kvp             = @{}
+        KvpProblem      = $null
+        HasRemoteFx3d   = [bool](Get-Command -Name 'Get-VMRemoteFx3dVideoAdapter' -ErrorAction SilentlyContinue)
+        HasVmSecurity   = [bool](Get-Command -Name 'Get-VMSecurity' -ErrorAction SilentlyContinue)
+        HasClusterGroup = [bool](Get-Command -Name 'Get-ClusterGroup' -ErrorAction SilentlyContinue)
     }
     if (@($vms | Where-Object { [string]$_.State -like 'Running*' }).Count -gt 0) {
         try {

@@ -44,6 +44,15 @@ SCHEMA: dict[str, dict[str, str]] = {
         "reason": STRING,
         "vm_count": INT,
         "source": STRING,
+        # Whether a key protector for a vTPM can be made on this host (a Host Guardian
+        # Service guardian exists); NA when unknown or not collected.
+        "key_protector_available": BOOL,
+        # ";"-joined hosts of this host's cluster (itself when not clustered) that reported
+        # key_protector_available = True; combined across the inputs of one run.
+        "key_protector_nodes": STRING,
+        # ";"-joined node names of the cluster as this host reported them (NA when not a
+        # cluster node): with key_protector_nodes it tells whether every node was seen.
+        "cluster_nodes": STRING,
     },
     "vms": {
         **_ROW_KEYS,
@@ -103,6 +112,28 @@ SCHEMA: dict[str, dict[str, str]] = {
         "floppies_listed": BOOL,
         "com_ports_listed": BOOL,
         "dvd_drives_listed": BOOL,
+        "integration_services_listed": BOOL,
+        # What a faithful rebuild must carry over (collector records, schema 2).
+        "processor_compat_migration": BOOL,
+        "processor_reserve": INT,  # percent
+        "processor_limit": INT,  # percent (Get-VMProcessor Maximum)
+        "processor_weight": INT,  # RelativeWeight
+        "memory_minimum_bytes": INT,
+        "memory_maximum_bytes": INT,
+        "memory_buffer": INT,  # percent
+        "memory_priority": INT,  # Get-VMMemory Priority (weight)
+        "automatic_start_action": STRING,  # Nothing | StartIfRunning | Start
+        "automatic_stop_action": STRING,  # TurnOff | Save | ShutDown
+        "automatic_start_delay": INT,  # seconds
+        "checkpoint_type": STRING,  # Disabled | Production | ProductionOnly | Standard
+        "smart_paging_path": STRING,
+        "config_path": STRING,
+        "cluster_group": STRING,
+        "preferred_owners": STRING,  # ";"-joined node names, in preference order
+        "vtpm_enabled": BOOL,
+        "replication_primary_server": STRING,
+        "replication_replica_server": STRING,
+        "replication_frequency": INT,  # seconds
     },
     "disks": {
         **_ROW_KEYS,
@@ -117,6 +148,8 @@ SCHEMA: dict[str, dict[str, str]] = {
         "size_bytes": INT,
         "file_size_bytes": INT,
         "parent_path": STRING,
+        "qos_min_iops": INT,
+        "qos_max_iops": INT,
     },
     "nics": {
         **_ROW_KEYS,
@@ -124,6 +157,23 @@ SCHEMA: dict[str, dict[str, str]] = {
         "is_legacy": BOOL,
         "switch_name": STRING,
         "mac": STRING,
+        "adapter_id": STRING,  # Get-VMNetworkAdapter Id, e.g. Microsoft:<vm id>\<adapter id>
+        "mac_static": BOOL,  # not DynamicMacAddressEnabled
+        "vlan_mode": STRING,  # Untagged | Access | Trunk | Private
+        "vlan_id": INT,  # access VLAN id
+        "vlan_allowed": STRING,  # trunk: allowed VLAN id list as written, e.g. "10,20-30"
+        "vlan_native": INT,  # trunk: native VLAN id
+        "vlan_private_mode": STRING,  # private: Isolated | Community | Promiscuous
+        "vlan_primary": INT,  # private: primary VLAN id
+        "vlan_secondary": STRING,  # private: secondary VLAN id(s), e.g. "200" or "201-205"
+        "device_naming": BOOL,
+        "dhcp_guard": BOOL,
+        "router_guard": BOOL,
+        "mac_spoofing": BOOL,
+        "bandwidth_min": INT,  # MinimumBandwidthAbsolute, bits per second
+        "bandwidth_min_weight": INT,  # MinimumBandwidthWeight, 0-100 (switch in weight mode)
+        "bandwidth_max": INT,  # MaximumBandwidth, bits per second
+        "port_mirroring": STRING,  # None | Destination | Source
     },
     "dvd_drives": {
         **_ROW_KEYS,
@@ -131,8 +181,12 @@ SCHEMA: dict[str, dict[str, str]] = {
         "controller_number": INT,
         "path": STRING,
         "media_type": STRING,  # ISO | Physical | None
+        "controller_location": INT,
     },
     "com_ports": {**_ROW_KEYS, "name": STRING, "path": STRING},
+    # Each integration service and whether it is enabled (collector records), so a rebuild
+    # can mirror them one by one.
+    "integration_services": {**_ROW_KEYS, "name": STRING, "enabled": BOOL},
     "floppies": {**_ROW_KEYS, "path": STRING},
     "collection_errors": {**_ROW_KEYS, "what": STRING, "message": STRING},
 }
@@ -165,6 +219,30 @@ def coerce_table(name: str, frame: pd.DataFrame) -> pd.DataFrame:
         else:
             out[col] = pd.Series(pd.NA, index=frame.index, dtype=dtype)
     return pd.DataFrame(out, index=frame.index).reset_index(drop=True)
+
+
+def with_key_protector_nodes(hosts: pd.DataFrame) -> pd.DataFrame:
+    """Fill ``key_protector_nodes``: per cluster (a host outside a cluster stands alone), the
+    hosts that reported ``key_protector_available``, ";"-joined in name order.
+
+    Each host can only judge itself, so the list covers the hosts present in the inputs;
+    compare it with ``cluster_nodes`` to see whether every node was collected. ``""`` means
+    no host of the group has a key protector; NA that none of them said.
+    """
+    if not len(hosts):
+        return hosts
+    group = hosts["cluster"].str.lower().fillna("\0host:" + hosts["host"].str.lower())
+    nodes: dict[Any, str | None] = {}
+    for key, part in hosts.groupby(group, dropna=False, sort=False):
+        available = part["key_protector_available"]
+        if available.isna().all():
+            nodes[key] = None
+            continue
+        names = part.loc[available.fillna(False).astype(bool), "host"].dropna()
+        nodes[key] = ";".join(sorted(set(names), key=str.lower))
+    out = hosts.copy()
+    out["key_protector_nodes"] = pd.array([nodes.get(k) for k in group], dtype=STRING)
+    return out
 
 
 def synthetic_vm_id(host: str | None, name: str | None) -> str:
@@ -211,7 +289,9 @@ class Inventory:
         for name in TABLE_NAMES:
             frames = [p.tables[name] for p in parts if len(p.tables[name])]
             tables[name] = pd.concat(frames, ignore_index=True) if frames else empty_table(name)
-        return cls(tables).deduplicated()
+        inventory = cls(tables).deduplicated()
+        inventory.tables["hosts"] = with_key_protector_nodes(inventory.tables["hosts"])
+        return inventory
 
     def deduplicated(self) -> Inventory:
         vms = self.tables["vms"]

@@ -415,6 +415,101 @@ to_checkpoint_type = make_enum(
 )
 
 
+#: ``StartAction`` (``Msvm_VirtualSystemSettingData.AutomaticStartupAction``).
+to_start_action = make_enum(
+    "automatic start action",
+    ["Nothing", "StartIfRunning", "Start"],
+    {2: "Nothing", 3: "StartIfRunning", 4: "Start"},
+    {"none": "Nothing", "alwaysstart": "Start", "restartifpreviouslyactive": "StartIfRunning"},
+)
+#: ``StopAction`` (``Msvm_VirtualSystemSettingData.AutomaticShutdownAction``).
+to_stop_action = make_enum(
+    "automatic stop action",
+    ["TurnOff", "Save", "ShutDown"],
+    {2: "TurnOff", 3: "Save", 4: "ShutDown"},
+    {"savestate": "Save"},
+)
+#: ``CheckpointType`` of a VM (``Msvm_VirtualSystemSettingData.UserSnapshotType``); not the
+#: ``SnapshotType`` of one checkpoint (``to_checkpoint_type``).
+to_vm_checkpoint_type = make_enum(
+    "checkpoint type setting",
+    ["Disabled", "Production", "ProductionOnly", "Standard"],
+    {2: "Disabled", 3: "Production", 4: "ProductionOnly", 5: "Standard"},
+)
+#: ``VMNetworkAdapterVlanMode``: Untagged 0, Access 1, Trunk 2, Private 3.
+to_vlan_mode = make_enum(
+    "VLAN mode",
+    ["Untagged", "Access", "Trunk", "Private"],
+    {0: "Untagged", 1: "Access", 2: "Trunk", 3: "Private"},
+)
+#: ``VMNetworkAdapterPortMirroringMode``: None 0, Destination 1, Source 2.
+to_port_mirroring = make_enum(
+    "port mirroring mode",
+    ["None", "Destination", "Source"],
+    {0: "None", 1: "Destination", 2: "Source"},
+)
+
+#: ``VMNetworkAdapterPrivateVlanMode`` (``PvlanMode``): Isolated 1, Community 2, Promiscuous 3.
+to_private_vlan_mode = make_enum(
+    "private VLAN mode",
+    ["Isolated", "Community", "Promiscuous"],
+    {1: "Isolated", 2: "Community", 3: "Promiscuous"},
+)
+
+_VLAN_RANGE = re.compile(r"^(\d+)(?:-(\d+))?$")
+
+
+def to_vlan_id(value: Any) -> int | None:
+    """A VLAN id, 0 (none) to 4094."""
+    number = to_int(value)
+    if number is not None and not 0 <= number <= 4094:
+        raise ValueError(f"{_show(value)} is not a VLAN id (0-4094)")
+    return number
+
+
+def to_vlan_list(value: Any) -> str | None:
+    """A VLAN id list (``[10, 20, 21, 22]``, ``"10,20-22"``, one id) as compact text
+    ``10,20-22``, the form ``Set-VMNetworkAdapterVlan -AllowedVlanIdList`` takes; an empty
+    list is unknown."""
+    if is_blank(value):
+        return None
+    ids: set[int] = set()
+    parts = value if isinstance(value, list) else [value]
+    for part in parts:
+        if is_blank(part):
+            continue
+        if isinstance(part, str):
+            for piece in part.replace(";", ",").split(","):
+                piece = re.sub(r"\s+", "", piece)
+                if not piece:
+                    continue
+                match = _VLAN_RANGE.match(piece)
+                if not match:
+                    raise ValueError(f"{_show(value)} is not a VLAN id list (such as 10,20-30)")
+                low = int(match.group(1))
+                high = int(match.group(2) or low)
+                if high < low or high > 4094 or high - low > 4094:
+                    raise ValueError(f"{_show(value)} is not a VLAN id list (such as 10,20-30)")
+                ids.update(range(low, high + 1))
+        else:
+            number = to_vlan_id(part)
+            if number is not None:
+                ids.add(number)
+    if not ids:
+        return None
+    ranges: list[str] = []
+    ordered = sorted(ids)
+    start = previous = ordered[0]
+    for number in [*ordered[1:], None]:
+        if number is not None and number == previous + 1:
+            previous = number
+            continue
+        ranges.append(str(start) if start == previous else f"{start}-{previous}")
+        if number is not None:
+            start = previous = number
+    return ",".join(ranges)
+
+
 def to_on_off(value: Any) -> bool | None:
     """``OnOffState`` (On = 0, Off = 1), ``On``/``Off`` text or a JSON boolean."""
     if isinstance(value, bool):

@@ -35,6 +35,7 @@ from assess.model.inventory import (
     make_vm_key,
     synthetic_vm_id,
     table_from_rows,
+    with_key_protector_nodes,
 )
 from assess.sources import SourceResult, text_files
 from assess.sources.cell_values import (
@@ -53,17 +54,29 @@ from assess.sources.cell_values import (
     to_media_type,
     to_on_off,
     to_os_architecture,
+    to_port_mirroring,
+    to_private_vlan_mode,
     to_replication_state,
+    to_start_action,
+    to_stop_action,
     to_text,
     to_vhd_format,
     to_vhd_type,
+    to_vlan_id,
+    to_vlan_list,
+    to_vlan_mode,
+    to_vm_checkpoint_type,
     to_vm_state,
 )
 from assess.sources.field_bounds import clean_record, needs_cleaning
 from assess.sources.table_files import gc_paused
 
 KIND = "collector"
-SCHEMA_VERSION = 1
+#: Record schema this reader knows. 1: the assessment facts; 2 adds what a rebuild needs
+#: (processor, memory, NIC port and VLAN settings, disk QoS, DVD slot, start/stop actions,
+#: checkpoint type, paths, vTPM, Replica settings, cluster role, host guardian). Schema 1
+#: records read as before, the schema 2 columns unknown.
+SCHEMA_VERSION = 2
 
 #: Device lists: flag column -> (record key, what a collection error names for it).
 _LISTS: dict[str, tuple[str, tuple[str, ...]]] = {
@@ -72,6 +85,10 @@ _LISTS: dict[str, tuple[str, tuple[str, ...]]] = {
     "floppies_listed": ("floppy", ("get-vmfloppydiskdrive", "floppy")),
     "com_ports_listed": ("comPorts", ("get-vmcomport", "comport")),
     "dvd_drives_listed": ("dvd", ("get-vmdvddrive", "dvddrive", "dvd")),
+    "integration_services_listed": (
+        "integrationServices",
+        ("get-vmintegrationservice", "integrationservice"),
+    ),
 }
 #: Other sections whose values are unknown when their cmdlet failed.
 _SECTIONS: dict[str, tuple[str, ...]] = {
@@ -81,7 +98,14 @@ _SECTIONS: dict[str, tuple[str, ...]] = {
     "integrationServices": ("get-vmintegrationservice", "integrationservice"),
     "guest": ("kvp", "guest", "msvm_kvpexchangecomponent"),
     "remoteFx3d": ("get-vmremotefx3dvideoadapter", "remotefx"),
+    "processor": ("get-vmprocessor",),
+    "memory": ("get-vmmemory",),
+    "security": ("get-vmsecurity",),
+    "replication": ("get-vmreplication",),
+    "clusterGroup": ("get-clustergroup", "get-clusterownernode"),
 }
+#: A failed VLAN query costs that adapter's VLAN, not the adapter list.
+_NOT_THE_NIC_LIST = ("vlan",)
 #: Guest KVP item -> ``vms`` column.
 _KVP: dict[str, str] = {
     "osname": "os_name",
@@ -294,6 +318,7 @@ def _parse(items: Iterable[tuple[int, str | None, Any]], origin: str, path: str)
         inventory = Inventory.from_frames(
             {name: table_from_rows(name, rows) for name, rows in state.tables.items()}
         )
+        inventory.tables["hosts"] = with_key_protector_nodes(inventory.tables["hosts"])
     return SourceResult(
         path=origin,
         kind=KIND,
@@ -386,8 +411,14 @@ class _Reader:
             return None
 
 
-def _section_failed(errors: list[tuple[str, str]], aliases: tuple[str, ...]) -> bool:
-    return any(alias in what for what, _ in errors for alias in aliases)
+def _section_failed(
+    errors: list[tuple[str, str]], aliases: tuple[str, ...], unless: tuple[str, ...] = ()
+) -> bool:
+    return any(
+        alias in what and not any(other in what for other in unless)
+        for what, _ in errors
+        for alias in aliases
+    )
 
 
 def _errors(record: dict[str, Any]) -> list[tuple[str, str]]:
@@ -438,9 +469,19 @@ def _host_record(state: _State, line: int, record: dict[str, Any]) -> None:
         for v in as_list(_get(record, "supportedVmVersions"))
     ]
     errors = _errors(record)
+    cluster_nodes = None
+    if isinstance(cluster_value, dict):
+        node_names = {
+            found
+            for node in as_list(_get(cluster_value, "nodes"))
+            if (found := _node_name(reader, _get(node, "name") if isinstance(node, dict) else node))
+        }
+        cluster_nodes = ";".join(sorted(node_names, key=str.lower)) or None
     row = {
         "host": name,
         "cluster": cluster,
+        "cluster_nodes": cluster_nodes,
+        "key_protector_available": _key_protector(reader, record, errors),
         "fqdn": read(record, "fqdn", to_text),
         "os_caption": read(record, "osCaption", to_text),
         "os_version": read(record, "osVersion", _version_text),
@@ -456,6 +497,25 @@ def _host_record(state: _State, line: int, record: dict[str, Any]) -> None:
     state.tables["hosts"].append(row)
     state.section = _HostSection(row=row, line=line, name=name, cluster=cluster)
     _error_rows(state, line, errors, name, None)
+
+
+def _node_name(reader: _Reader, value: Any) -> str | None:
+    """A cluster node name as written: a node called "NA" is still a node."""
+    if isinstance(value, str):
+        return value.strip() or None
+    return reader.parse(value, to_text, "cluster.nodes")
+
+
+def _key_protector(reader: _Reader, record: dict[str, Any], errors: list) -> bool | None:
+    """``keyProtector``: ``{"available": bool, "guardians": [...]}`` or a bare bool."""
+    value = _get(record, "keyProtector")
+    if value is None or _section_failed(
+        [(w.lower(), m) for w, m in errors], ("get-hgsguardian", "hgsclient")
+    ):
+        return None
+    if isinstance(value, dict):
+        return reader.read(value, "available", to_bool, "keyProtector.available")
+    return reader.parse(value, to_bool, "keyProtector")
 
 
 def _int_or_none(value: Any) -> int | None:
@@ -596,13 +656,103 @@ def _vm_record(state: _State, line: int, record: dict[str, Any]) -> None:
     _guest(reader, record, row, errors)
     _integration_services(record, row, errors)
     _remotefx(reader, record, row, errors)
+    _rebuild_settings(reader, record, row, errors)
     for flag, (key, aliases) in _LISTS.items():
-        listed = _get(record, key) is not None and not _section_failed(errors, aliases)
+        unless = _NOT_THE_NIC_LIST if key == "nics" else ()
+        listed = _get(record, key) is not None and not _section_failed(errors, aliases, unless)
         row[flag] = True if listed else None
     state.tables["vms"].append(row)
 
     _details(state, reader, record, keys)
+    if row["integration_services_listed"]:
+        for index, service in enumerate(_items(state, reader, record, "integrationServices")):
+            at = f"integrationServices[{index}]."
+            state.tables["integration_services"].append(
+                {
+                    **keys,
+                    "name": reader.read(service, "name", to_text, at + "name"),
+                    "enabled": reader.read(service, "enabled", to_bool, at + "enabled"),
+                }
+            )
     _error_rows(state, line, reported, host, vm_key)
+
+
+def _section(record: Any, key: str, errors: list) -> dict[str, Any] | None:
+    """A sub-object section (``processor``, ``memory``...): None when absent, not an object,
+    or named by a collection error."""
+    value = _get(record, key)
+    if isinstance(value, list) and len(value) == 1:
+        value = value[0]  # a lone object some writers wrap in a list
+    if not isinstance(value, dict) or _section_failed(errors, _SECTIONS[key]):
+        return None
+    return value
+
+
+def _rebuild_settings(reader: _Reader, record: Any, row: dict[str, Any], errors: list) -> None:
+    """The schema 2 fields: what a faithful rebuild of the VM must carry over."""
+    read = reader.read
+    row["automatic_start_action"] = read(record, "automaticStartAction", to_start_action)
+    row["automatic_start_delay"] = read(record, "automaticStartDelay", to_count)
+    row["automatic_stop_action"] = read(record, "automaticStopAction", to_stop_action)
+    row["checkpoint_type"] = read(record, "checkpointType", to_vm_checkpoint_type)
+    row["smart_paging_path"] = read(record, "smartPagingFilePath", to_text)
+    row["config_path"] = read(record, "configurationLocation", to_text) or read(
+        record, "path", to_text
+    )
+    processor = _section(record, "processor", errors)
+    if processor is not None:
+        at = "processor."
+        if row["processor_count"] is None:
+            row["processor_count"] = read(processor, "count", to_count, at + "count")
+        row["processor_compat_migration"] = read(
+            processor, "compatibilityForMigration", to_bool, at + "compatibilityForMigration"
+        )
+        row["processor_reserve"] = read(processor, "reserve", to_count, at + "reserve")
+        row["processor_limit"] = read(processor, "maximum", to_count, at + "maximum")
+        row["processor_weight"] = read(processor, "relativeWeight", to_count, at + "relativeWeight")
+    memory = _section(record, "memory", errors)
+    if memory is not None:
+        at = "memory."
+        if row["memory_startup_bytes"] is None:
+            row["memory_startup_bytes"] = read(memory, "startup", to_count, at + "startup")
+        if row["dynamic_memory"] is None:
+            row["dynamic_memory"] = read(
+                memory, "dynamicMemoryEnabled", to_bool, at + "dynamicMemoryEnabled"
+            )
+        row["memory_minimum_bytes"] = read(memory, "minimum", to_count, at + "minimum")
+        row["memory_maximum_bytes"] = read(memory, "maximum", to_count, at + "maximum")
+        row["memory_buffer"] = read(memory, "buffer", to_count, at + "buffer")
+        row["memory_priority"] = read(memory, "priority", to_count, at + "priority")
+    security = _section(record, "security", errors)
+    if security is not None:
+        row["vtpm_enabled"] = read(security, "tpmEnabled", to_bool, "security.tpmEnabled")
+    replication = _section(record, "replication", errors)
+    if replication is not None:
+        at = "replication."
+        row["replication_primary_server"] = read(
+            replication, "primaryServer", to_text, at + "primaryServer"
+        )
+        row["replication_replica_server"] = read(
+            replication, "replicaServer", to_text, at + "replicaServer"
+        )
+        row["replication_frequency"] = read(
+            replication, "frequencySec", to_count, at + "frequencySec"
+        )
+    group = _section(record, "clusterGroup", errors)
+    if group is not None:
+        row["cluster_group"] = read(group, "name", to_text, "clusterGroup.name")
+        owners = _get(group, "preferredOwners")
+        if isinstance(owners, str):
+            owners = [part for part in owners.replace(",", ";").split(";")]
+        names = []
+        for owner in as_list(owners):
+            if isinstance(owner, dict):
+                owner = _get(owner, "name")
+            name = _node_name(reader, owner)
+            if name is not None and name not in names:
+                names.append(name)
+        # [] is known: no preferred owner set (any node may run the role).
+        row["preferred_owners"] = ";".join(names) if owners is not None else None
 
 
 def _snapshots(reader: _Reader, record: Any, row: dict[str, Any], errors: list) -> None:
@@ -724,11 +874,20 @@ def _details(state: _State, reader: _Reader, record: Any, keys: dict[str, Any]) 
                 "size_bytes": read(vhd, "size", to_count, at + "vhd.size"),
                 "file_size_bytes": read(vhd, "fileSize", to_count, at + "vhd.fileSize"),
                 "parent_path": read(vhd, "parentPath", to_text, at + "vhd.parentPath"),
+                "qos_min_iops": read(disk, "minimumIops", to_count, at + "minimumIops"),
+                "qos_max_iops": read(disk, "maximumIops", to_count, at + "maximumIops"),
             }
         )
     for index, nic in enumerate(_items(state, reader, record, "nics")):
         at = f"nics[{index}]."
         mac = _get(nic, "mac", _get(nic, "macAddress"))
+        dynamic_mac = read(nic, "dynamicMac", to_bool, at + "dynamicMac")
+        bandwidth = _get(nic, "bandwidth")
+        if not isinstance(bandwidth, dict):
+            bandwidth = {}
+        vlan = _get(nic, "vlan")
+        if not isinstance(vlan, dict):
+            vlan = {}
         tables["nics"].append(
             {
                 **keys,
@@ -736,6 +895,29 @@ def _details(state: _State, reader: _Reader, record: Any, keys: dict[str, Any]) 
                 "is_legacy": read(nic, "isLegacy", to_bool, at + "isLegacy"),
                 "switch_name": read(nic, "switchName", to_text, at + "switchName"),
                 "mac": reader.parse(mac, to_mac, at + "mac"),
+                "adapter_id": read(nic, "id", to_text, at + "id"),
+                "mac_static": None if dynamic_mac is None else not dynamic_mac,
+                "device_naming": read(nic, "deviceNaming", to_on_off, at + "deviceNaming"),
+                "dhcp_guard": read(nic, "dhcpGuard", to_on_off, at + "dhcpGuard"),
+                "router_guard": read(nic, "routerGuard", to_on_off, at + "routerGuard"),
+                "mac_spoofing": read(nic, "macSpoofing", to_on_off, at + "macSpoofing"),
+                "port_mirroring": read(
+                    nic, "portMirroring", to_port_mirroring, at + "portMirroring"
+                ),
+                "bandwidth_min": read(
+                    bandwidth, "minimumAbsolute", to_count, at + "bandwidth.minimumAbsolute"
+                ),
+                "bandwidth_min_weight": read(
+                    bandwidth, "minimumWeight", to_count, at + "bandwidth.minimumWeight"
+                ),
+                "bandwidth_max": read(bandwidth, "maximum", to_count, at + "bandwidth.maximum"),
+                "vlan_mode": read(vlan, "mode", to_vlan_mode, at + "vlan.mode"),
+                "vlan_id": read(vlan, "accessVlanId", to_vlan_id, at + "vlan.accessVlanId"),
+                "vlan_native": read(vlan, "nativeVlanId", to_vlan_id, at + "vlan.nativeVlanId"),
+                "vlan_allowed": read(
+                    vlan, "allowedVlanIdList", to_vlan_list, at + "vlan.allowedVlanIdList"
+                ),
+                **_private_vlan(reader, vlan, at),
             }
         )
     for index, floppy in enumerate(_items(state, reader, record, "floppy", scalars=True)):
@@ -759,10 +941,33 @@ def _details(state: _State, reader: _Reader, record: Any, keys: dict[str, Any]) 
                 **keys,
                 "controller_type": read(dvd, "controllerType", to_controller_type, at + "type"),
                 "controller_number": read(dvd, "controllerNumber", to_count, at + "number"),
+                "controller_location": read(
+                    dvd, "controllerLocation", to_count, at + "controllerLocation"
+                ),
                 "path": read(dvd, "path", to_text, at + "path"),
                 "media_type": read(dvd, "mediaType", to_media_type, at + "mediaType"),
             }
         )
+
+
+def _private_vlan(reader: _Reader, vlan: dict[str, Any], at: str) -> dict[str, Any]:
+    """Private VLAN settings, read only in Private mode (elsewhere the ids are 0 fillers)."""
+    private = {"vlan_private_mode": None, "vlan_primary": None, "vlan_secondary": None}
+    mode = _get(vlan, "mode")
+    try:
+        if mode is None or to_vlan_mode(mode) != "Private":
+            return private
+    except ValueError:
+        return private  # warned about once, with the mode itself
+    read = reader.read
+    private["vlan_private_mode"] = read(
+        vlan, "privateVlanMode", to_private_vlan_mode, at + "vlan.privateVlanMode"
+    )
+    private["vlan_primary"] = read(vlan, "primaryVlanId", to_vlan_id, at + "vlan.primaryVlanId")
+    private["vlan_secondary"] = read(
+        vlan, "secondaryVlanIdList", to_vlan_list, at + "vlan.secondaryVlanIdList"
+    ) or read(vlan, "secondaryVlanId", to_vlan_list, at + "vlan.secondaryVlanId")
+    return private
 
 
 def _items(

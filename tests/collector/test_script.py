@@ -34,6 +34,7 @@ HOST_KEYS = {
     "psVersion",
     "supportedVmVersions",
     "cluster",
+    "keyProtector",
     "collectedAt",
     "errors",
 }
@@ -52,6 +53,15 @@ VM_KEYS = {
     "replicationState",
     "replicationMode",
     "creationTime",
+    "automaticStartAction",
+    "automaticStartDelay",
+    "automaticStopAction",
+    "checkpointType",
+    "smartPagingFilePath",
+    "configurationLocation",
+    "path",
+    "processor",
+    "memory",
     "disks",
     "bios",
     "firmware",
@@ -62,6 +72,9 @@ VM_KEYS = {
     "remoteFx3d",
     "snapshots",
     "integrationServices",
+    "security",
+    "replication",
+    "clusterGroup",
     "guest",
     "errors",
 }
@@ -78,15 +91,48 @@ SUB_OBJECT_SHAPES = {
         "path",
         "diskNumber",
         "shared",
+        "minimumIops",
+        "maximumIops",
         "vhd",
     },
     "vhd": {"format", "type", "size", "fileSize", "parentPath"},
     "bios": {"startupOrder"},
     "firmware": {"secureBoot", "template"},
-    "nic": {"name", "isLegacy", "switchName", "mac"},
+    "nic": {
+        "name",
+        "isLegacy",
+        "switchName",
+        "mac",
+        "id",
+        "dynamicMac",
+        "deviceNaming",
+        "dhcpGuard",
+        "routerGuard",
+        "macSpoofing",
+        "portMirroring",
+        "bandwidth",
+        "vlan",
+    },
+    "bandwidth": {"minimumAbsolute", "minimumWeight", "maximum"},
+    "vlan": {
+        "mode",
+        "accessVlanId",
+        "nativeVlanId",
+        "allowedVlanIdList",
+        "privateVlanMode",
+        "primaryVlanId",
+        "secondaryVlanId",
+        "secondaryVlanIdList",
+    },
     "floppy": {"path"},
     "comPort": {"name", "path"},
-    "dvd": {"controllerType", "controllerNumber", "path", "mediaType"},
+    "dvd": {"controllerType", "controllerNumber", "controllerLocation", "path", "mediaType"},
+    "processor": {"count", "compatibilityForMigration", "reserve", "maximum", "relativeWeight"},
+    "memory": {"startup", "dynamicMemoryEnabled", "minimum", "maximum", "buffer", "priority"},
+    "security": {"tpmEnabled", "shielded"},
+    "replication": {"mode", "primaryServer", "replicaServer", "frequencySec"},
+    "clusterGroup": {"name", "preferredOwners"},
+    "keyProtector": {"available", "guardians", "mode", "hostGuarded"},
     "snapshots": {"count", "types"},
     "integrationService": {"name", "enabled", "status"},
     "error": {"what", "message"},
@@ -113,10 +159,19 @@ ALLOWED_COMMANDS = {
     "get-vmintegrationservice",
     "get-vmremotefx3dvideoadapter",
     "get-vmhostsupportedversion",
-    # host, CIM, cluster, reading only
+    "get-vmprocessor",
+    "get-vmmemory",
+    "get-vmnetworkadaptervlan",
+    "get-vmsecurity",
+    "get-vmreplication",
+    # host, CIM, cluster, Host Guardian client, reading only
     "get-ciminstance",
     "get-cluster",
     "get-clusternode",
+    "get-clustergroup",
+    "get-clusterownernode",
+    "get-hgsguardian",
+    "get-hgsclientconfiguration",
     "get-service",
     "get-command",
     "get-date",
@@ -235,9 +290,18 @@ HOST_QUERIES = {
     "get-vmintegrationservice",
     "get-vmremotefx3dvideoadapter",
     "get-vmhostsupportedversion",
+    "get-vmprocessor",
+    "get-vmmemory",
+    "get-vmnetworkadaptervlan",
+    "get-vmsecurity",
+    "get-vmreplication",
     "get-ciminstance",
     "get-cluster",
     "get-clusternode",
+    "get-clustergroup",
+    "get-clusterownernode",
+    "get-hgsguardian",
+    "get-hgsclientconfiguration",
     "get-service",
 }
 # The per-VM section queries: each must sit in its own try block, so one failing section
@@ -254,6 +318,13 @@ PER_VM_SECTION_QUERIES = {
     "get-vmsnapshot",
     "get-vmintegrationservice",
     "get-vmremotefx3dvideoadapter",
+    "get-vmprocessor",
+    "get-vmmemory",
+    "get-vmnetworkadaptervlan",
+    "get-vmsecurity",
+    "get-vmreplication",
+    "get-clustergroup",
+    "get-clusterownernode",
 }
 # Only these may swallow errors with SilentlyContinue: probes whose absence is an answer.
 SILENT_PROBES = {"get-command", "get-service", "remove-typedata"}
@@ -740,7 +811,9 @@ def test_host_record_keys() -> None:
     for fallback in hosts:  # the minimal record written when the host record fails
         assert {k for k, _ in _hash_entries(fallback)} <= HOST_KEYS
     schema = dict(_hash_entries(main[0]))["schema"]
-    assert _text(schema) == "1"
+    assert _text(schema) == "2"
+    for fallback in hosts:
+        assert _text(dict(_hash_entries(fallback))["schema"]) == "2"
 
 
 def test_vm_record_keys() -> None:
@@ -887,3 +960,57 @@ def test_header_explains_reading_running_rights_and_import() -> None:
     assert "Hyper-V Administrators" in header
     assert "assess run" in header
     assert "-PassThru" in header or "PassThru" in header
+
+
+# Cmdlets that older hosts lack: each is probed with Get-Command before use, so a
+# WS2012 R2 host (no Get-VMSecurity, no HgsClient) or a node without the FailoverClusters
+# module still completes the run.
+OPTIONAL_CMDLETS = {
+    "get-vmremotefx3dvideoadapter": "Get-VMRemoteFx3dVideoAdapter",
+    "get-vmhostsupportedversion": "Get-VMHostSupportedVersion",
+    "get-vmsecurity": "Get-VMSecurity",
+    "get-clustergroup": "Get-ClusterGroup",
+    "get-cluster": "Get-Cluster",
+    "get-hgsguardian": "Get-HgsGuardian",
+    "get-hgsclientconfiguration": "Get-HgsClientConfiguration",
+}
+
+
+def test_cmdlets_newer_hosts_lack_are_probed_first() -> None:
+    root = _script_tree().root_node
+    probed = {_parameter_value(c, "-Name") for n, c in _commands(root) if n == "get-command"}
+    called = {n for n, _ in _commands(root)}
+    for name, spelled in OPTIONAL_CMDLETS.items():
+        assert name in called, name
+        assert spelled in probed, f"{spelled} is called without a Get-Command probe"
+
+
+def test_replication_is_read_only_for_vms_with_replica() -> None:
+    # Get-VMReplication throws for a VM without Replica; that must not become an error.
+    function = _functions(_script_tree().root_node)["get-vmreplicationfacts"]
+    code = re.sub(r"\s+", " ", _text(function))
+    guard = code.index("$mode -eq 'None'")
+    call = code.index("Get-VMReplication -VM")
+    assert guard < call
+
+
+def test_cluster_role_is_read_only_for_clustered_vms() -> None:
+    function = _functions(_script_tree().root_node)["get-vmclustergroupfacts"]
+    code = _text(function)
+    assert code.index("'IsClustered'") < code.index("Get-ClusterGroup -VMId")
+    (owners,) = [c for n, c in _commands(function) if n == "get-clusterownernode"]
+    assert _has_parameter(owners, "-Group")
+
+
+def test_vtpm_is_asked_only_of_generation_2_vms() -> None:
+    function = _functions(_script_tree().root_node)["get-vmsecurityfacts"]
+    code = _text(function)
+    assert code.index("$Generation -ne 2") < code.index("Get-VMSecurity -VM")
+
+
+def test_vlan_failure_costs_one_adapter_not_the_list() -> None:
+    root = _script_tree().root_node
+    (vlan,) = [c for n, c in _commands(root) if n == "get-vmnetworkadaptervlan"]
+    assert _function_name(_enclosing_function(vlan)) == "get-nicvlanfacts"
+    assert _parameter_value(vlan, "-VMNetworkAdapter") == "$Adapter"
+    assert _locally_guarded(vlan)

@@ -231,7 +231,7 @@ def test_vm_records_without_a_host_record_and_without_an_id() -> None:
 
 def test_a_newer_schema_is_read_with_a_warning() -> None:
     lines = [
-        json.dumps({"kind": "host", "schema": 2, "computerName": "H"}),
+        json.dumps({"kind": "host", "schema": 3, "computerName": "H"}),
         json.dumps({"kind": "end", "vmCount": 0}),
     ]
     result = collector_records.parse_record_lines(lines, origin="o", path_for_messages="o")
