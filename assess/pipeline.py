@@ -7,13 +7,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from assess.engine.catalog import Catalog
-from assess.engine.evaluate import WaiverHook, assess
+from assess.engine.evaluate import KeepHook, WaiverHook, assess
 from assess.facts.derive import derive_facts
 from assess.facts.support_matrix import SupportMatrix
 from assess.model.assessment import Assessment, InputSummary
 from assess.model.diagnostics import RowWarning
 from assess.model.inventory import Inventory
 from assess.sources import SourceResult
+from assess.sources.overlap import resolve as resolve_overlap
 
 
 @dataclass
@@ -23,9 +24,13 @@ class RunResult:
     partial: bool = False  # an input was cut short or a host failed
 
 
-def summarize_input(result: SourceResult) -> InputSummary:
+def summarize_input(
+    result: SourceResult, collected_at: str | None = None, superseded: str = ""
+) -> InputSummary:
     status = "partial" if result.truncated and result.status == "ok" else result.status
     detail = result.detail or ("output cut short (no end record)" if result.truncated else "")
+    if superseded:
+        detail = f"{detail}; {superseded}" if detail else superseded
     return InputSummary(
         path=result.path,
         kind=result.kind,
@@ -33,6 +38,7 @@ def summarize_input(result: SourceResult) -> InputSummary:
         warnings=len(result.warnings),
         status=status,
         detail=detail,
+        collected_at=collected_at,
     )
 
 
@@ -42,17 +48,32 @@ def assess_sources(
     *,
     scope: Callable[[Inventory], Inventory] | None = None,
     waive: WaiverHook | None = None,
+    keep: KeepHook | None = None,
+    targets: Sequence[str] = (),
     messages: Sequence[str] = (),
     matrix_folder: Path | None = None,
 ) -> RunResult:
     """Assess what the sources produced (files and scanned hosts alike). ``scope`` narrows
     the inventory (policy scope), ``waive`` marks waived findings (policy waivers)."""
-    inventory = Inventory.concat(result.inventory for result in results)
+    # The newest collection of a VM listed twice wins: join the inputs newest first.
+    overlap = resolve_overlap(results)
+    inventory = Inventory.concat(result.inventory for result in overlap.results)
     if scope is not None:
         inventory = scope(inventory)
     facts = derive_facts(inventory, SupportMatrix.load(matrix_folder))
-    inputs = [summarize_input(result) for result in results]
-    assessment = assess(facts, catalog, inputs=inputs, waive=waive, messages=messages)
+    inputs = [
+        summarize_input(r, overlap.collected_at.get(r.path), overlap.superseded.get(r.path, ""))
+        for r in results
+    ]
+    assessment = assess(
+        facts,
+        catalog,
+        inputs=inputs,
+        waive=waive,
+        keep=keep,
+        targets=targets,
+        messages=messages,
+    )
     warnings = [w for result in results for w in result.warnings]
     partial = any(i.status != "ok" for i in inputs)
     return RunResult(assessment=assessment, warnings=warnings, partial=partial)

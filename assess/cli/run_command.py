@@ -88,6 +88,10 @@ def finish_run(args: argparse.Namespace, result: RunResult) -> int:
 
     assessment = result.assessment
     report_warnings(result, args.strict)
+    if not len(assessment.vms):
+        # Nothing to report: an empty workbook must never pass for a report.
+        print(f"assess: nothing assessed: {empty_reason(assessment)}", file=sys.stderr)
+        return EXIT_PARTIAL
     console = output_console(args)
     written: list[Path] = []
     named = args.xlsx or args.json or args.csv
@@ -163,6 +167,23 @@ def check_outputs(args: argparse.Namespace, *, xlsx=None, json_path=None) -> Non
         check_target(Path(csv_dir) / "vms.csv")
 
 
+def empty_reason(assessment) -> str:
+    """Why an assessment holds no VM, in one line: scope, failed hosts or empty inputs."""
+    inputs = assessment.inputs
+    scoped = [m for m in assessment.messages if m.startswith("policy scope leaves out")]
+    if scoped and sum(i.vms for i in inputs):
+        return f"{scoped[0]}; no report written"
+    failed = [i for i in inputs if i.status not in ("ok", "partial")]
+    if inputs and len(failed) == len(inputs) and all(i.kind == "live" for i in inputs):
+        listed = "; ".join(f"{i.path}: {i.detail or i.status}" for i in failed)
+        return f"every host failed ({listed}); no report written"
+    listed = "; ".join(
+        f"{i.path}: {i.detail}" if i.status != "ok" and i.detail else f"{i.path}: {i.vms} VMs"
+        for i in inputs
+    )
+    return f"the inputs hold no Hyper-V VM ({listed or 'no inputs'}); no report written"
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     from assess.pipeline import assess_sources
     from assess.render.terminal.report import progress
@@ -179,6 +200,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         catalog,
         scope=policy.scope_inventory,
         waive=policy.waive,
+        keep=policy.keep,
+        targets=policy.targets,
         messages=policy.messages,
     )
     del results  # the inventories: only the assessment is needed from here on

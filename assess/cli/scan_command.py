@@ -197,7 +197,8 @@ def run_scan(args: argparse.Namespace) -> int:
             )
     except ValueError as exc:
         raise UsageError(str(exc)) from None
-    if args.out:
+    wrote_raw = bool(args.out) and any(r.lines for r in results)
+    if wrote_raw:  # never a 0-byte records file
         _write_raw(args.out, results)
     sources = [_source_from(r) for r in results] + failed
     for result in results:
@@ -208,8 +209,10 @@ def run_scan(args: argparse.Namespace) -> int:
         catalog,
         scope=policy.scope_inventory,
         waive=policy.waive,
+        keep=policy.keep,
+        targets=policy.targets,
         messages=policy.messages,
     )
-    if args.out and not args.quiet:
+    if wrote_raw and not args.quiet:
         say(console, f"wrote {args.out} (raw records)")
     return finish_run(args, outcome)

@@ -10,6 +10,11 @@ collected live last week (real id) and re-imported from the CSV template this we
 is still one VM. Two VMs that both have real, different ids are never paired by name: a VM
 rebuilt under the same name is a new VM.
 
+A verdict change is ``worse`` or ``improved`` by the order of ``VERDICTS``, except around
+``stays-gen1``: a VM that becomes ``stays-gen1`` was *decided* (the client chose to keep it
+on Generation 1), neither better nor worse; one that leaves ``stays-gen1`` was *reopened*
+(the waiver or keep entry expired or was withdrawn).
+
 Findings are compared per matched VM and rule id. A finding present in both runs whose status
 went from ``open`` to ``waived`` (or back) is its own category, not "resolved" or "new".
 Findings of added or removed VMs are not counted as new or resolved: the VM carries them.
@@ -34,7 +39,10 @@ DIFF_SCHEMA_VERSION = 1
 SYNTHETIC_ID_PREFIX = "name-"
 
 #: ``VerdictChange.direction`` values. ``changed``: a verdict this version does not know.
+#: ``decided``: the VM now stays on Generation 1; ``reopened``: it no longer does.
 IMPROVED, WORSE, CHANGED = "improved", "worse", "changed"
+DECIDED, REOPENED = "decided", "reopened"
+STAYS_GEN1 = "stays-gen1"
 #: ``EffortChange.change`` values.
 EFFORT_CHANGED, EFFORT_ADDED, EFFORT_REMOVED = "changed", "added", "removed"
 
@@ -129,7 +137,7 @@ class VerdictChange:
     vm_name: str | None
     host: str | None
     cluster: str | None
-    direction: str  # improved | worse | changed
+    direction: str  # improved | worse | decided | reopened | changed
     old_verdict: str
     new_verdict: str
     old_effort_hours: float | None
@@ -231,6 +239,16 @@ class Diff:
     @property
     def improved(self) -> tuple[VerdictChange, ...]:
         return tuple(c for c in self.verdict_changes if c.direction == IMPROVED)
+
+    @property
+    def decided(self) -> tuple[VerdictChange, ...]:
+        """VMs the client decided to keep on Generation 1 since the old run."""
+        return tuple(c for c in self.verdict_changes if c.direction == DECIDED)
+
+    @property
+    def reopened(self) -> tuple[VerdictChange, ...]:
+        """VMs that stayed on Generation 1 in the old run and no longer do."""
+        return tuple(c for c in self.verdict_changes if c.direction == REOPENED)
 
     @property
     def converted(self) -> tuple[VerdictChange, ...]:
@@ -483,6 +501,10 @@ def _finding_change(
 
 
 def _direction(old: str, new: str) -> str:
+    if new == STAYS_GEN1:
+        return DECIDED
+    if old == STAYS_GEN1:
+        return REOPENED
     if old not in _VERDICT_RANK or new not in _VERDICT_RANK:
         return CHANGED
     return WORSE if _VERDICT_RANK[new] < _VERDICT_RANK[old] else IMPROVED
@@ -626,7 +648,7 @@ def _effort(vm: _Vm, change: str, old: float | None, new: float | None) -> Effor
 
 
 def _verdict_change_order(change: VerdictChange) -> tuple[Any, ...]:
-    group = {WORSE: 0, CHANGED: 1, IMPROVED: 2}[change.direction]
+    group = {WORSE: 0, REOPENED: 1, CHANGED: 2, DECIDED: 3, IMPROVED: 4}[change.direction]
     # Worse: the worst new verdict first. Improved: the biggest step (to Gen 2) first.
     rank = _verdict_rank(change.new_verdict)
     return (group, rank if group == 0 else -rank, *_vm_order(change.vm_name, change.host))
@@ -684,6 +706,8 @@ def summary_dict(diff: Diff) -> dict[str, Any]:
             "worse": by_direction.get(WORSE, 0),
             "improved": by_direction.get(IMPROVED, 0),
             "changed": by_direction.get(CHANGED, 0),
+            "decided": by_direction.get(DECIDED, 0),
+            "reopened": by_direction.get(REOPENED, 0),
             "converted_to_gen2": len(diff.converted),
         },
         "effort_hours": {

@@ -17,12 +17,17 @@ A rule file looks like::
     references = ["https://learn.microsoft.com/..."]
     aliases = []                  # former ids that still match waivers and policies
 
-``conversion-paths.toml`` holds the base effort of each conversion path. Files from
-``--rules DIR`` are read after the built-in ones: a rule with an existing id replaces it.
+``conversion-paths.toml`` holds the base effort of each conversion path and
+``reasons.toml`` the reasons to convert (``assess.reasons``). Files from ``--rules DIR`` are
+read after the built-in ones. A rule whose id is already taken is an error unless it says
+``replaces = "<that id>"``: replacing a core rule is then a visible decision, never an
+accident of naming. A replacing rule with another id keeps the replaced id as an alias, so
+waivers and policies that name it still match.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import math
 import re
@@ -34,6 +39,7 @@ from pathlib import Path
 import pandas as pd
 
 from assess.engine.expressions import Condition, ExpressionError, compile_condition
+from assess.engine.reasons import REASONS_FILE, Reason, load_reasons
 from assess.facts.derive import FACT_BY_NAME
 from assess.facts.support_matrix import MATRIX_FILE
 from assess.model.assessment import CONVERSION_PATHS, SEVERITIES
@@ -58,6 +64,7 @@ _KEYS = {
     "references",
     "aliases",
     "benefit",
+    "replaces",
 }
 FACT_TYPES = {name: fact.dtype for name, fact in FACT_BY_NAME.items()}
 
@@ -78,6 +85,7 @@ class Rule:
     references: tuple[str, ...] = ()
     aliases: tuple[str, ...] = ()
     origin: str = ""
+    replaces: str | None = None
 
     @property
     def when(self) -> str:
@@ -100,6 +108,7 @@ class Catalog:
     rules: tuple[Rule, ...]
     paths: dict[str, ConversionPath]
     folders: tuple[Path, ...]
+    reasons: tuple[Reason, ...] = ()
 
     def get(self, rule_id: str) -> Rule | None:
         wanted = rule_id.strip().upper()
@@ -118,7 +127,7 @@ def load_catalog(extra_folders: tuple[Path, ...] | list[Path] = ()) -> Catalog:
         if not folder.is_dir():
             raise InputError(folder, "rules folder not found")
         for file in sorted(folder.glob("*.toml")):
-            if file.name in (MATRIX_FILE, NAMES_FILE):
+            if file.name in (MATRIX_FILE, NAMES_FILE, REASONS_FILE):
                 continue
             data = _read_toml(file)
             if file.name == PATHS_FILE:
@@ -137,12 +146,42 @@ def load_catalog(extra_folders: tuple[Path, ...] | list[Path] = ()) -> Catalog:
                     # A shape no check foresaw: still this rule's load error, never a crash.
                     error = InputError(file, f"rule #{index}: malformed ({type(exc).__name__})")
                     raise _with_line(error, file, raw, index) from None
-                rules[rule.id] = rule
+                _add_rule(rules, rule)
     missing = set(CONVERSION_PATHS) - set(paths)
     if missing:
         raise InputError(folders[0] / PATHS_FILE, f"no effort for paths {sorted(missing)}")
     _check_aliases(rules)
-    return Catalog(tuple(sorted(rules.values(), key=_rule_order)), paths, tuple(folders))
+    return Catalog(
+        tuple(sorted(rules.values(), key=_rule_order)),
+        paths,
+        tuple(folders),
+        load_reasons(folders),
+    )
+
+
+def _add_rule(rules: dict[str, Rule], rule: Rule) -> None:
+    """Add ``rule``; an id already taken needs ``replaces`` naming it."""
+    if rule.replaces is not None:
+        old = rules.pop(rule.replaces, None)
+        if old is None:
+            raise InputError(
+                rule.origin,
+                f"rule {rule.id}: replaces {rule.replaces}, which no earlier rules file defines",
+            )
+        if rule.id != old.id:
+            if rule.id in rules:
+                raise InputError(
+                    rule.origin, f"rule {rule.id}: id already used by {rules[rule.id].origin}"
+                )
+            aliases = tuple(dict.fromkeys((*rule.aliases, old.id, *old.aliases)))
+            rule = dataclasses.replace(rule, aliases=aliases)
+    elif rule.id in rules:
+        raise InputError(
+            rule.origin,
+            f"rule {rule.id}: id already used by {Path(rules[rule.id].origin).name}; "
+            f'say replaces = "{rule.id}" to replace that rule, or choose another id',
+        )
+    rules[rule.id] = rule
 
 
 def _rule_order(rule: Rule) -> tuple[int, str]:
@@ -268,6 +307,9 @@ def parse_rule(raw: dict, file: Path, index: int) -> Rule:
         raise fail(
             f"effort_by_path names unknown paths {sorted(set(by_path) - set(CONVERSION_PATHS))}"
         )
+    replaces = raw.get("replaces")
+    if replaces is not None and (not isinstance(replaces, str) or not _ID.match(replaces.strip())):
+        raise fail("replaces must name a rule id (such as BOOT003)")
     references = raw.get("references", [])
     if not isinstance(references, list) or not all(isinstance(r, str) for r in references):
         raise fail("references must be a list of URLs")
@@ -289,6 +331,7 @@ def parse_rule(raw: dict, file: Path, index: int) -> Rule:
         references=tuple(references),
         aliases=tuple(str(a).upper() for a in aliases),
         origin=str(file),
+        replaces=replaces.strip() if replaces else None,
     )
     problem = _probe(rule)
     if problem:

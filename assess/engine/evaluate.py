@@ -5,10 +5,16 @@ condition yields True (finding), False (passed) or NA (unknown) per VM. Only Gen
 VMs (and VMs of unknown generation) are judged; Generation 2 VMs are ``already-gen2``.
 
 Verdicts, worst first: ``blocked`` (an open blocker finding) > ``needs-data`` (a blocker rule
-that could not be evaluated, or an open needs-data finding) > ``ready-with-fixes`` (an open
-fix finding) > ``ready``. Missing data is never "ready": a VM with no known fix but a fix rule
-that could not be evaluated is ``needs-data`` too. Waived findings are kept and shown but do
-not count.
+that could not be evaluated, or an open needs-data finding) > ``stays-gen1`` (the client
+decided: every blocker it has is waived, or the policy keeps the whole VM on Generation 1)
+> ``ready-with-fixes`` (an open fix finding) > ``ready``. Missing data is never "ready": a VM
+with no known fix but a fix rule that could not be evaluated is ``needs-data`` too. Waived
+findings are kept and shown but do not count.
+
+A ``stays-gen1`` VM is not converted: its ``effort_hours`` is 0 (so no total, path or host
+figure counts it) and ``effort_if_converted_hours`` says what converting it would cost. A VM
+kept by the policy (``[[keep_gen1]]``) is ``stays-gen1`` whatever its findings say: its open
+findings are marked waived with the keep entry's reason.
 """
 
 from __future__ import annotations
@@ -22,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from assess.engine.catalog import Catalog, Rule
+from assess.engine.reasons import reasons_to_convert
 from assess.facts.derive import FACT_BY_NAME, FACTS, Facts
 from assess.model.assessment import (
     DATA_GAP_COLUMNS,
@@ -39,6 +46,11 @@ _SEVERITY_RANK = {severity: rank for rank, severity in enumerate(SEVERITIES)}
 #: Hook for waivers: takes the findings frame, returns it with status/waiver columns set,
 #: plus messages (expired or unused waivers). See ``assess.engine.policy``.
 WaiverHook = Callable[[pd.DataFrame, pd.DataFrame], tuple[pd.DataFrame, list[str]]]
+#: Hook for VMs the policy keeps on Generation 1: takes the facts frame, returns a frame on
+#: its index with text columns ``reason``, ``owner``, ``expires`` (NA: not kept), plus
+#: messages. See ``assess.policy``.
+KeepHook = Callable[[pd.DataFrame], tuple[pd.DataFrame, list[str]]]
+_DECISION = ("reason", "owner", "expires")
 
 
 def assess(
@@ -47,9 +59,13 @@ def assess(
     *,
     inputs: Sequence[InputSummary] = (),
     waive: WaiverHook | None = None,
+    keep: KeepHook | None = None,
+    targets: Sequence[str] = (),
     generated_at: datetime | None = None,
     messages: Sequence[str] = (),
 ) -> Assessment:
+    """Judge every VM. ``targets``: the engagement's goals (policy ``targets``) that make
+    target reasons to convert apply to every VM (see ``assess.reasons``)."""
     frame = facts.frame
     candidates = frame["generation"].ne(2).fillna(True).to_numpy(dtype=bool)
 
@@ -91,18 +107,35 @@ def assess(
     if waive is not None:
         findings, waiver_messages = waive(findings, frame)
         notes.extend(waiver_messages)
+    kept = pd.DataFrame({c: pd.Series(pd.NA, index=frame.index, dtype="string") for c in _DECISION})
+    if keep is not None:
+        kept, keep_messages = keep(frame)
+        notes.extend(keep_messages)
+    kept = kept.where(pd.Series(candidates, index=frame.index), pd.NA)
+    findings = _mark_kept(findings, frame, kept)
     findings = _sort_findings(findings, frame)
 
     vms = _vm_table(
-        frame, findings, catalog, paths, unknown_ids, blocker_unknown, fix_unknown, evaluated
+        frame,
+        findings,
+        catalog,
+        paths,
+        unknown_ids,
+        blocker_unknown,
+        fix_unknown,
+        evaluated,
+        kept,
     )
+    ids, texts = reasons_to_convert(frame, catalog.reasons, candidates, targets)
+    vms["reasons_to_convert"] = pd.Series(ids, dtype="string")
+    vms["reasons_to_convert_text"] = pd.Series(texts, dtype="string")
     decisive = {r.id: r.severity in {"blocker", "needs-data"} for r in catalog.rules}
     data_gaps = _data_gap_table(vms, gap_parts, decisive)
     return Assessment(
         generated_at=generated_at or datetime.now(UTC),
         inputs=list(inputs),
         vms=vms,
-        findings=findings.reset_index(drop=True),
+        findings=findings.drop(columns="_kept").reset_index(drop=True),
         rules=rules_table(catalog),
         hosts=_host_table(facts.hosts, vms),
         data_gaps=data_gaps,
@@ -247,6 +280,43 @@ def _gaps(
     return parts
 
 
+def _mark_kept(findings: pd.DataFrame, frame: pd.DataFrame, kept: pd.DataFrame) -> pd.DataFrame:
+    """Open findings of VMs the policy keeps on Generation 1 become waived, with the keep
+    entry's reason; ``_kept`` marks them (they still count in ``effort_if_converted``)."""
+    findings = findings.copy()
+    positions = _positions(findings, frame)
+    of_kept = kept["reason"].notna().to_numpy(dtype=bool)[positions]
+    mark = of_kept & (findings["status"].to_numpy(dtype=object) == "open")
+    findings["_kept"] = mark
+    if mark.any():
+        rows = positions[mark]
+        findings.loc[mark, "status"] = "waived"
+        for column in _DECISION:
+            values = kept[column].to_numpy(dtype=object, na_value=None)[rows]
+            findings.loc[mark, f"waiver_{column}"] = pd.array(values, dtype="string")
+    return findings
+
+
+def _decisions(findings: pd.DataFrame, frame: pd.DataFrame, kept: pd.DataFrame) -> pd.DataFrame:
+    """Per VM, why it stays on Generation 1: the keep entry, else its waived blockers'
+    reasons, owners and expiry dates (distinct values joined with "; ")."""
+    out = kept.copy()
+    waived = findings[(findings["status"] == "waived") & (findings["severity"] == "blocker")]
+    if waived.empty:
+        return out
+    joined = waived.groupby("vm_key", sort=False)[[f"waiver_{c}" for c in _DECISION]].agg(
+        lambda values: "; ".join(dict.fromkeys(str(v) for v in values.dropna())) or pd.NA
+    )
+    rows = pd.Index(frame["vm_key"]).get_indexer(joined.index)
+    for column in _DECISION:
+        target = out[column].to_numpy(dtype=object, na_value=None)
+        for row, value in zip(rows, joined[f"waiver_{column}"].tolist(), strict=True):
+            if target[row] is None and kept["reason"].isna().iat[row]:
+                target[row] = None if pd.isna(value) else value
+        out[column] = pd.array(target, dtype="string")
+    return out
+
+
 def _per_vm_count(positions: np.ndarray, mask: np.ndarray, size: int) -> pd.Series:
     return pd.Series(np.bincount(positions[mask], minlength=size), dtype="Int64")
 
@@ -260,6 +330,7 @@ def _vm_table(
     blocker_unknown: np.ndarray,
     fix_unknown: np.ndarray,
     evaluated: np.ndarray,
+    kept: pd.DataFrame,
 ) -> pd.DataFrame:
     index = frame.index
     size = len(frame)
@@ -274,22 +345,40 @@ def _vm_table(
     blockers, needs_data, fixes = count("blocker"), count("needs-data"), count("fix")
     warnings = count("warning")
     generation2 = frame["generation"].eq(2).fillna(False).to_numpy(dtype=bool)
+    is_kept = kept["reason"].notna().to_numpy(dtype=bool)
+    waived_blockers = _per_vm_count(
+        positions, (status == "waived") & (severity == "blocker"), size
+    ).to_numpy()
     verdict = np.select(
         [
             generation2,
+            is_kept,
             blockers.to_numpy() > 0,
             blocker_unknown | (needs_data.to_numpy() > 0),
+            waived_blockers > 0,
             fixes.to_numpy() > 0,
             fix_unknown,
         ],
-        ["already-gen2", "blocked", "needs-data", "ready-with-fixes", "needs-data"],
+        [
+            "already-gen2",
+            "stays-gen1",
+            "blocked",
+            "needs-data",
+            "stays-gen1",
+            "ready-with-fixes",
+            "needs-data",
+        ],
         default="ready",
     )
     base = paths.map({name: p.effort_hours for name, p in catalog.paths.items()}).astype(float)
     hours = pd.to_numeric(findings["effort_hours"], errors="coerce").astype(float).to_numpy()
-    effort = np.bincount(positions[is_open], weights=np.nan_to_num(hours[is_open]), minlength=size)
+    counted = is_open | findings["_kept"].to_numpy(dtype=bool)
+    effort = np.bincount(positions[counted], weights=np.nan_to_num(hours[counted]), minlength=size)
     effort_hours = (base + effort).round(2)
-    effort_hours[generation2] = 0.0
+    stays = verdict == "stays-gen1"
+    if_converted = pd.Series(effort_hours, index=index, dtype="Float64").where(stays, pd.NA)
+    effort_hours[generation2 | stays] = 0.0
+    decided = _decisions(findings, frame, kept).where(pd.Series(stays, index=index), pd.NA)
     rule_count = len(catalog.rules)
     confidence = evaluated / max(rule_count, 1)
     unknown_release = (
@@ -318,13 +407,19 @@ def _vm_table(
             "verdict": verdict,
             "conversion_path": paths,
             "effort_hours": effort_hours,
+            "effort_if_converted_hours": if_converted,
             "confidence": confidence,
             "blockers": blockers,
             "fixes": fixes,
             "warnings": warnings,
             "waived": _per_vm_count(positions, status == "waived", size).set_axis(index),
+            "stays_gen1_reason": decided["reason"],
+            "stays_gen1_owner": decided["owner"],
+            "stays_gen1_expires": decided["expires"],
             "finding_ids": pd.Series(finding_ids, index=index, dtype="string"),
             "unknown_rules": pd.Series(unknown_ids, index=index).str.strip().astype("string"),
+            "reasons_to_convert": pd.Series(pd.NA, index=index, dtype="string"),
+            "reasons_to_convert_text": pd.Series(pd.NA, index=index, dtype="string"),
             "notes": frame["notes"],
             "source": frame["source"],
         },
@@ -352,6 +447,9 @@ def _data_gap_table(
     keep = keep[(vms["verdict"].to_numpy(dtype=object) != "already-gen2")[rows[keep]]]
     vm_rows, texts = _gaps_per_vm(rows[keep], pairs[keep], list(pair_ids), decisive)
     affects, missing, needed_by, how_to_get = texts
+    # A VM the client keeps on Generation 1 is decided: no gap changes its verdict.
+    decided = vms["verdict"].to_numpy(dtype=object)[vm_rows] == "stays-gen1"
+    affects = np.asarray(affects, dtype=bool) & ~decided
     per_vm = pd.DataFrame(
         {
             "vm_key": pd.Series(vms["vm_key"].to_numpy(dtype=object)[vm_rows]),

@@ -12,7 +12,12 @@ whose condition is NA for a VM is ``unknown`` for that VM, never passed.
 Grammar: ``and``/``or``/``not`` (or ``&``/``|``/``~``), comparisons (``== != < <= > >=``,
 chains allowed), ``in``/``not in`` a list of constants, ``+ - * /`` on numbers, constants
 (text, numbers, true/false), and the functions ``isna(f)``, ``notna(f)`` (never NA),
-``startswith(f, 'x')``, ``endswith(f, 'x')``, ``contains(f, 'x')`` (case-insensitive).
+``startswith(f, 'x')``, ``endswith(f, 'x')``, ``contains(f, 'x')``.
+
+Text is compared without regard to case everywhere, as ``contains()`` does: ``os_distro ==
+'Ubuntu'``, ``boot_disk_controller in ['ide']`` and ``host_os < 'Windows Server 2016'`` compare
+the lower-case forms. Inventories write the same value in many cases (``IDE``/``ide``,
+``Running``/``running``), and a rule must not pass silently because of it.
 """
 
 from __future__ import annotations
@@ -259,6 +264,9 @@ def _compile_compare(node: ast.Compare, facts: Mapping[str, str], names: list[st
             values = [_constant(v) for v in right_node.elts]
             for value in values:
                 _check_types(left_kind, ast.Constant(value), "const", where)  # type: ignore[arg-type]
+            if left_kind == "text":
+                values = [v.lower() if isinstance(v, str) else v for v in values]
+                left = _lowered(left)
             steps.append(_membership(left, values, negate=isinstance(op, ast.NotIn)))
             right, right_kind = (lambda f: None), "const"
         elif type(op) in _COMPARE:
@@ -268,7 +276,10 @@ def _compile_compare(node: ast.Compare, facts: Mapping[str, str], names: list[st
             _check_types(left_kind, right_node, right_kind, where)
             if left_kind == "const" and right_kind in {"text", "number", "bool"}:
                 _check_constant(right_kind, left(None), where)
-            steps.append(_comparison(left, right, _COMPARE[type(op)]))
+            if "text" in {left_kind, right_kind}:
+                steps.append(_comparison(_lowered(left), _lowered(right), _COMPARE[type(op)]))
+            else:
+                steps.append(_comparison(left, right, _COMPARE[type(op)]))
         else:
             raise ExpressionError(f"{where}: operator not allowed")
         left, left_kind = right, right_kind
@@ -280,6 +291,18 @@ def _compile_compare(node: ast.Compare, facts: Mapping[str, str], names: list[st
         return result
 
     return compare
+
+
+def _lowered(evaluate):
+    """The same value in lower case: a text column, or a text constant."""
+
+    def run(frame: pd.DataFrame):
+        value = evaluate(frame)
+        if isinstance(value, pd.Series):
+            return value.str.lower()
+        return value.lower() if isinstance(value, str) else value
+
+    return run
 
 
 def _comparison(left, right, op):

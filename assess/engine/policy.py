@@ -23,6 +23,8 @@ Example (TOML)::
     states = ["Running", "Off"]
     exclude_tags = ["#nogen2"]           # a tag written in the VM's notes
 
+    targets = ["azure-trusted-launch"]   # goals that make reasons to convert apply
+
     [[waiver]]
     vm = "sql0*"                         # name glob or VM id
     rule = "VM002"
@@ -30,9 +32,19 @@ Example (TOML)::
     owner = "j.doe"
     expires = 2027-03-31
 
+    [[keep_gen1]]                        # VMs the client keeps on Generation 1
+    vms = ["LEGACY-*"]                   # name globs or VM ids
+    tags = ["#keep-gen1"]                # or a tag in the VM's notes
+    reason = "Retired with the ERP replacement in 2027"
+    owner = "cio@corp.example"
+    expires = 2027-06-30
+
 A waived finding stays in every report, marked waived, and does not count toward the
-verdict. An expired waiver is reported and ignored; a waiver that matches nothing is
-reported. A malformed file is an input error naming the file, line and key.
+verdict. Waiving a blocker means the client decided the VM stays on Generation 1: once all
+its blockers are waived, its verdict is ``stays-gen1``. A ``[[keep_gen1]]`` entry makes a
+whole VM ``stays-gen1`` whatever its findings (they are marked waived with its reason). An
+expired waiver or keep entry is reported and ignored; one that matches nothing is reported.
+A malformed file is an input error naming the file, line and key.
 """
 
 from __future__ import annotations
@@ -55,7 +67,16 @@ from assess.model.assessment import CONVERSION_PATHS, SEVERITIES
 from assess.model.diagnostics import InputError
 from assess.model.inventory import Inventory
 
-_TOP_KEYS = {"disabled", "rule_folders", "severity", "effort", "scope", "waiver"}
+_TOP_KEYS = {
+    "disabled",
+    "rule_folders",
+    "severity",
+    "effort",
+    "scope",
+    "waiver",
+    "keep_gen1",
+    "targets",
+}
 _SCOPE_KEYS = {
     "include_vms",
     "exclude_vms",
@@ -68,12 +89,25 @@ _SCOPE_KEYS = {
     "exclude_tags",
 }
 _WAIVER_KEYS = {"vm", "rule", "reason", "owner", "expires"}
+_KEEP_KEYS = {"vms", "tags", "reason", "owner", "expires"}
 
 
 @dataclass(frozen=True)
 class Waiver:
     vm: str
     rule: str
+    reason: str
+    owner: str
+    expires: date | None
+    line: int | None = None
+
+
+@dataclass(frozen=True)
+class KeepGen1:
+    """VMs the client keeps on Generation 1: by name glob or id, or by a tag in the notes."""
+
+    vms: tuple[str, ...]
+    tags: tuple[str, ...]
     reason: str
     owner: str
     expires: date | None
@@ -90,6 +124,8 @@ class Policy:
     path_effort: dict[str, float] = field(default_factory=dict)
     scope: dict[str, tuple[str, ...]] = field(default_factory=dict)
     waivers: tuple[Waiver, ...] = ()
+    keep_gen1: tuple[KeepGen1, ...] = ()
+    targets: tuple[str, ...] = ()
     today: date = field(default_factory=date.today)
     messages: list[str] = field(default_factory=list)
     #: rule id or alias -> current rule id, filled when the policy meets the catalog
@@ -128,6 +164,13 @@ class Policy:
         for rule_id in [*self.disabled, *self.severity, *self.rule_effort]:
             if rule_id not in known:
                 raise InputError(self.path, f"names rule {rule_id}, which the catalog lacks")
+        goals = {reason.target for reason in catalog.reasons if reason.target}
+        for target in self.targets:
+            if target not in goals:
+                raise InputError(
+                    self.path,
+                    f"targets names {target!r}; known targets: {', '.join(sorted(goals))}",
+                )
         for waiver in self.waivers:
             if waiver.rule not in known:
                 raise InputError(
@@ -153,7 +196,7 @@ class Policy:
             else p
             for name, p in catalog.paths.items()
         }
-        return Catalog(tuple(rules), paths, catalog.folders)
+        return Catalog(tuple(rules), paths, catalog.folders, catalog.reasons)
 
     def scope_inventory(self, inventory: Inventory) -> Inventory:
         if not self.scope:
@@ -219,6 +262,45 @@ class Policy:
                 waiver.expires.isoformat() if waiver.expires else pd.NA
             )
         return findings, messages
+
+    def keep(self, facts: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
+        """Per VM (on the facts' index): the ``[[keep_gen1]]`` entry that keeps it on
+        Generation 1 (``reason``, ``owner``, ``expires``; NA where none), the first entry
+        that matches winning; messages about expired and unused entries."""
+        out = pd.DataFrame(
+            {c: pd.Series(pd.NA, index=facts.index, dtype="string") for c in _DECISION_COLUMNS}
+        )
+        messages: list[str] = []
+        if not self.keep_gen1:
+            return out, messages
+        names = facts["name"].astype("string").fillna("").str.lower()
+        ids = facts["vm_id"].astype("string").fillna("").str.lower().str.strip("{}")
+        notes = facts["notes"].astype("string").fillna("").str.lower()
+        taken = pd.Series(False, index=facts.index)
+        for entry in self.keep_gen1:
+            where = f"{self.path}:{entry.line}" if entry.line else str(self.path)
+            label = f"keep_gen1 entry ({where})"
+            if entry.expires is not None and entry.expires < self.today:
+                messages.append(f"{label} expired on {entry.expires}: ignored")
+                continue
+            match = pd.Series(False, index=facts.index)
+            for pattern in (p.lower() for p in entry.vms):
+                match |= names.map(lambda n, p=pattern: fnmatch.fnmatchcase(n, p)).astype(bool)
+                match |= ids.eq(pattern.strip("{}"))
+            for tag in entry.tags:
+                match |= notes.str.contains(tag.lower(), regex=False)
+            if not match.any():
+                messages.append(f"{label} matches no VM")
+                continue
+            fresh = match & ~taken
+            taken |= match
+            out.loc[fresh, "reason"] = entry.reason
+            out.loc[fresh, "owner"] = entry.owner
+            out.loc[fresh, "expires"] = entry.expires.isoformat() if entry.expires else pd.NA
+        return out, messages
+
+
+_DECISION_COLUMNS = ("reason", "owner", "expires")
 
 
 def _glob_any(values: pd.Series, patterns: Iterable[str]) -> pd.Series:
@@ -306,7 +388,58 @@ class _Parser:
                 )
             policy.scope[key] = self.strings(value, f"scope.{key}")
         policy.waivers = self.waivers(data.get("waiver", []))
+        policy.keep_gen1 = self.keeps(data.get("keep_gen1", []))
+        policy.targets = tuple(
+            t.strip().lower() for t in self.strings(data.get("targets", []), "targets")
+        )
         return policy
+
+    def expiry(self, entry: dict[str, Any], table: str, after: int) -> date | None:
+        expires = entry.get("expires")
+        if isinstance(expires, datetime):
+            return expires.date()
+        if isinstance(expires, str):
+            try:
+                return date.fromisoformat(expires.strip())
+            except ValueError:
+                raise self.fail(f"{table}.expires", "must be a date (YYYY-MM-DD)", after) from None
+        if expires is not None and not isinstance(expires, date):
+            raise self.fail(f"{table}.expires", "must be a date (YYYY-MM-DD)", after)
+        return expires
+
+    def keeps(self, raw: Any) -> tuple[KeepGen1, ...]:
+        if not isinstance(raw, list):
+            raise self.fail("keep_gen1", "write it as [[keep_gen1]] tables")
+        out = []
+        after = 0
+        for entry in raw:
+            line = self.line_of("keep_gen1", after)
+            after = line or after
+            unknown = set(entry) - _KEEP_KEYS
+            if unknown:
+                raise self.fail(f"keep_gen1.{sorted(unknown)[0]}", "unknown keep_gen1 key", after)
+            for key in ("reason", "owner"):
+                if not isinstance(entry.get(key), str) or not entry[key].strip():
+                    raise self.fail(
+                        f"keep_gen1.{key}", "required text in every [[keep_gen1]]", after
+                    )
+            vms = self.strings(entry.get("vms", []), "keep_gen1.vms")
+            tags = self.strings(entry.get("tags", []), "keep_gen1.tags")
+            if not any(v.strip() for v in (*vms, *tags)):
+                raise self.fail(
+                    "keep_gen1", "name the VMs to keep: vms = [...] or tags = [...]", after - 1
+                )
+            out.append(
+                KeepGen1(
+                    vms=tuple(v.strip() for v in vms if v.strip()),
+                    tags=tuple(t.strip() for t in tags if t.strip()),
+                    reason=entry["reason"].strip(),
+                    owner=entry["owner"].strip(),
+                    expires=self.expiry(entry, "keep_gen1", after),
+                    line=line,
+                )
+            )
+        return tuple(out)
 
     def waivers(self, raw: Any) -> tuple[Waiver, ...]:
         if not isinstance(raw, list):

@@ -16,8 +16,14 @@ from assess.model.vocabulary import ConversionPath, Severity, Verdict
 SCHEMA_NAME = "gen2-assess/assessment"
 SCHEMA_VERSION = 1
 
-#: Verdicts, worst first. ``already-gen2`` VMs need nothing.
+#: Verdicts, worst first. ``stays-gen1``: the client decided the VM stays on Generation 1
+#: (its blockers are waived, or the policy keeps it); it needs no conversion work.
+#: ``already-gen2`` VMs need nothing.
 VERDICTS: tuple[str, ...] = tuple(Verdict)
+#: Verdicts of VMs that are not converted: their effort is 0 and they count in no total.
+NOT_CONVERTED: tuple[str, ...] = (Verdict.STAYS_GEN1, Verdict.ALREADY_GEN2)
+#: ``reasons_to_convert_text`` of a Generation 1 VM that gains nothing the tool can name.
+NO_REASON_FOUND = "No reason found"
 #: Severities, worst first. ``needs-data`` is the severity of findings that say a fact is missing.
 SEVERITIES: tuple[str, ...] = tuple(Severity)
 CONVERSION_PATHS: tuple[str, ...] = tuple(ConversionPath)
@@ -33,14 +39,20 @@ VM_COLUMNS: tuple[str, ...] = (
     "state",
     "verdict",
     "conversion_path",
-    "effort_hours",
+    "effort_hours",  # 0 for stays-gen1 and already-gen2: no conversion work
+    "effort_if_converted_hours",  # stays-gen1 only: what converting would cost
     "confidence",
     "blockers",
     "fixes",
     "warnings",
     "waived",
+    "stays_gen1_reason",  # stays-gen1 only: the waiver's or keep_gen1 entry's reason
+    "stays_gen1_owner",
+    "stays_gen1_expires",  # YYYY-MM-DD, or blank when the decision does not expire
     "finding_ids",  # space-separated rule ids of open findings, worst first
     "unknown_rules",  # space-separated rule ids that could not be evaluated
+    "reasons_to_convert",  # space-separated reason ids (rules/reasons.toml)
+    "reasons_to_convert_text",  # their texts, or "No reason found"; blank for Gen 2 VMs
     "notes",
     "source",
 )
@@ -112,8 +124,9 @@ class InputSummary:
     kind: str
     vms: int
     warnings: int = 0
-    status: str = "ok"  # ok | partial | failed
-    detail: str = ""
+    status: str = "ok"  # ok | partial | failed | skipped
+    detail: str = ""  # why: "skipped: not an inventory", "12 VMs are older duplicates of X"
+    collected_at: str | None = None  # collector time, else the file's modification time
 
 
 @dataclass

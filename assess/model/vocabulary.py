@@ -15,6 +15,7 @@ class Verdict(StrEnum):
 
     BLOCKED = "blocked"
     NEEDS_DATA = "needs-data"
+    STAYS_GEN1 = "stays-gen1"  # the client decided: waived blockers or policy keep_gen1
     READY_WITH_FIXES = "ready-with-fixes"
     READY = "ready"
     ALREADY_GEN2 = "already-gen2"
@@ -52,6 +53,7 @@ class InputStatus(StrEnum):
     OK = "ok"
     PARTIAL = "partial"
     FAILED = "failed"
+    SKIPPED = "skipped"  # a file in a folder that is not an inventory
 
 
 class HostStatus(StrEnum):

@@ -85,6 +85,7 @@ CHANGE_COLUMNS: tuple[str, ...] = (
 #: Values of the ``change`` column, in the order the sheet lists them (worst news first).
 CHANGE_TYPES: tuple[str, ...] = (
     "verdict-worse",
+    "verdict-reopened",  # no longer stays on Gen 1: the decision expired or was withdrawn
     "finding-new",
     "finding-unwaived",
     "vm-added",
@@ -92,6 +93,7 @@ CHANGE_TYPES: tuple[str, ...] = (
     "path-changed",
     "effort-changed",
     "verdict-changed",  # to or from a verdict this version does not know
+    "verdict-decided",  # now stays on Gen 1 by the client's decision
     "finding-waived",
     "finding-resolved",
     "verdict-improved",
@@ -242,7 +244,8 @@ def _summary_panel(diff: Diff) -> Panel:
     facts.add_row(
         "Verdicts",
         f"{len(diff.improved):,} improved ({len(diff.converted):,} now Gen 2), "
-        f"{len(diff.worse):,} worse",
+        f"{len(diff.worse):,} worse, {len(diff.decided):,} decided to stay on Gen 1"
+        + (f", {len(diff.reopened):,} reopened" if diff.reopened else ""),
     )
     facts.add_row(
         "Findings",
@@ -333,6 +336,9 @@ def _sections(diff: Diff) -> list[_Section]:
     new_waived = [c for c in diff.findings_new if c.new_status != "open"]
     return [
         _Section("Got worse", "bold red", _VERDICT_HEADERS, diff.worse, _verdict_row),
+        _Section(
+            "No longer stays on Gen 1", "bold red", _VERDICT_HEADERS, diff.reopened, _verdict_row
+        ),
         _Section("New findings", "bold red", _FINDING_HEADERS, newly_open, _finding_row),
         _Section(
             "No longer waived", "bold red", _FINDING_HEADERS, diff.findings_unwaived, _finding_row
@@ -360,6 +366,7 @@ def _sections(diff: Diff) -> list[_Section]:
             [c for c in diff.verdict_changes if c.direction == CHANGED],
             _verdict_row,
         ),
+        _Section("Decided: stays on Gen 1", "bold", _VERDICT_HEADERS, diff.decided, _verdict_row),
         _Section("New findings, waived", "bold", _FINDING_HEADERS, new_waived, _finding_row),
         _Section("Waived", "bold", _FINDING_HEADERS, diff.findings_waived, _finding_row),
         _Section(
@@ -475,6 +482,7 @@ def change_rows(diff: Diff) -> list[Row]:
     """Every row of the ``Changes`` sheet, in ``CHANGE_TYPES`` order."""
     by_type: dict[str, Iterable[Row]] = {
         "verdict-worse": _verdict_rows(diff.worse),
+        "verdict-reopened": _verdict_rows(diff.reopened),
         "finding-new": _finding_rows("finding-new", diff.findings_new),
         "finding-unwaived": _finding_rows("finding-unwaived", diff.findings_unwaived),
         "vm-added": _presence_rows("vm-added", diff.vms_added),
@@ -502,6 +510,7 @@ def change_rows(diff: Diff) -> list[Row]:
             if c.change == EFFORT_CHANGED
         ),
         "verdict-changed": _verdict_rows(c for c in diff.verdict_changes if c.direction == CHANGED),
+        "verdict-decided": _verdict_rows(diff.decided),
         "finding-waived": _finding_rows("finding-waived", diff.findings_waived),
         "finding-resolved": _finding_rows("finding-resolved", diff.findings_resolved),
         "verdict-improved": _verdict_rows(diff.improved),
@@ -641,6 +650,7 @@ def _write_summary(ws: Worksheet, fmts: Formats, diff: Diff) -> None:
 def _change_counts(diff: Diff) -> dict[str, int]:
     return {
         "verdict-worse": len(diff.worse),
+        "verdict-reopened": len(diff.reopened),
         "finding-new": len(diff.findings_new),
         "finding-unwaived": len(diff.findings_unwaived),
         "vm-added": len(diff.vms_added),
@@ -648,6 +658,7 @@ def _change_counts(diff: Diff) -> dict[str, int]:
         "path-changed": len(diff.path_changes),
         "effort-changed": sum(1 for c in diff.effort_changes if c.change == EFFORT_CHANGED),
         "verdict-changed": sum(1 for c in diff.verdict_changes if c.direction == CHANGED),
+        "verdict-decided": len(diff.decided),
         "finding-waived": len(diff.findings_waived),
         "finding-resolved": len(diff.findings_resolved),
         "verdict-improved": len(diff.improved),

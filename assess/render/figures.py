@@ -9,7 +9,13 @@ from __future__ import annotations
 
 import pandas as pd
 
-from assess.model.assessment import CONVERSION_PATHS, SEVERITIES, VERDICTS, Assessment
+from assess.model.assessment import (
+    CONVERSION_PATHS,
+    NOT_CONVERTED,
+    SEVERITIES,
+    VERDICTS,
+    Assessment,
+)
 from assess.render.styles import VERDICT_LABELS
 
 _VERDICT_RANK = {verdict: rank for rank, verdict in enumerate(VERDICTS)}
@@ -100,8 +106,10 @@ def rule_table(assessment: Assessment, top: int | None = None) -> pd.DataFrame:
 
 def path_table(assessment: Assessment) -> pd.DataFrame:
     """Columns ``conversion_path, vms, effort_hours``: paths in CONVERSION_PATHS order, then
-    any other value; paths without VMs are left out."""
+    any other value; paths without VMs are left out. VMs that stay on Generation 1 take no
+    path."""
     vms = assessment.vms
+    vms = vms[vms["verdict"] != "stays-gen1"]
     if vms.empty:
         return pd.DataFrame(columns=["conversion_path", "vms", "effort_hours"])
     path = vms["conversion_path"].astype("string").fillna("unknown")
@@ -217,7 +225,7 @@ def status_paragraph(assessment: Assessment) -> str:
     table = verdict_table(assessment).set_index("verdict")
     count = {v: int(table.at[v, "vms"]) for v in VERDICTS}
     effort = {v: float(table.at[v, "effort_hours"]) for v in VERDICTS}
-    gen1 = sum(count[v] for v in VERDICTS if v != "already-gen2")
+    gen1 = sum(count[v] for v in VERDICTS if v not in NOT_CONVERTED)
     if not len(assessment.vms):
         return "No VMs were assessed."
     parts = []
@@ -240,10 +248,16 @@ def status_paragraph(assessment: Assessment) -> str:
         listed = ", ".join(parts[:-1]) + (" and " if len(parts) > 1 else "") + parts[-1]
         noun = "VM" if gen1 == 1 else "VMs"
         sentences.append(f"Of {gen1:,} Generation 1 {noun}, {listed}.")
+    if count["stays-gen1"]:
+        n = count["stays-gen1"]
+        sentences.append(
+            f"{n:,} {'VM stays' if n == 1 else 'VMs stay'} on Generation 1 by the client's "
+            "decision (not counted in the effort)."
+        )
     if count["already-gen2"]:
         n = count["already-gen2"]
         sentences.append(f"{n:,} {'VM is' if n == 1 else 'VMs are'} already Generation 2.")
-    total = sum(effort[v] for v in VERDICTS if v not in ("blocked", "already-gen2"))
+    total = sum(effort[v] for v in VERDICTS if v not in ("blocked", *NOT_CONVERTED))
     if total:
         sentences.append(
             f"Estimated conversion effort for the VMs that can move: {hours(total)} "

@@ -24,11 +24,13 @@ _BLUE = Colour(rich="cyan", fill="#DCE9F7", text="#1F4E79", chart="#2E75B6")
 _GREEN = Colour(rich="green", fill="#D4EDDA", text="#155724", chart="#2E8B57")
 _GREY = Colour(rich="dim", fill="#EDEDED", text="#404040", chart="#A6A6A6")
 _YELLOW = Colour(rich="yellow", fill="#FFF3CD", text="#664D03", chart="#D4AC0D")
+_PURPLE = Colour(rich="magenta", fill="#E8DDF3", text="#4B2A72", chart="#7D5BA6")
 
 #: Keyed by ``assessment.VERDICTS``.
 VERDICT_COLOURS: dict[str, Colour] = {
     "blocked": _RED,
     "needs-data": _AMBER,
+    "stays-gen1": _PURPLE,
     "ready-with-fixes": _BLUE,
     "ready": _GREEN,
     "already-gen2": _GREY,
@@ -56,6 +58,7 @@ _HOST_FAILED = _RED
 VERDICT_LABELS: dict[str, str] = {
     "blocked": "Blocked",
     "needs-data": "Needs data",
+    "stays-gen1": "Stays on Gen 1",
     "ready-with-fixes": "Ready with fixes",
     "ready": "Ready",
     "already-gen2": "Already Gen 2",

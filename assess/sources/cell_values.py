@@ -46,9 +46,44 @@ Parser = Callable[[Any], Any]
 #: Cell texts that say "not known" (compared lower case, trimmed).
 NA_TOKENS = frozenset({"", "n/a", "na", "#n/a", "unknown", "?", "-", "--", "null", "nil"})
 
-_TRUE = frozenset({"yes", "y", "true", "t", "1", "on", "enabled", "x"})
-_FALSE = frozenset({"no", "n", "false", "f", "0", "off", "disabled"})
-_INT_TEXT = re.compile(r"^[+-]?\d+(?:\.0*)?$")
+#: Yes/no in the languages client spreadsheets come in: English, German, French, Spanish,
+#: Italian, Portuguese, Dutch, Polish, Nordic, Czech, Hungarian, Romanian; compared lower case.
+LOCALIZED_TRUE = frozenset(
+    {
+        "ja", "j", "wahr", "aktiviert", "ein",  # de, nl, nordic
+        "oui", "vrai", "activé", "active",  # fr
+        "sí", "si", "verdadero", "habilitado",  # es
+        "sì", "vero", "attivo",  # it
+        "sim", "verdadeiro",  # pt
+        "waar",  # nl
+        "tak", "prawda",  # pl
+        "ano",  # cs
+        "igen",  # hu
+        "da",  # ro
+        "kyllä",  # fi
+    }
+)  # fmt: skip
+LOCALIZED_FALSE = frozenset(
+    {
+        "nein", "falsch", "deaktiviert", "aus",  # de
+        "non", "faux", "désactivé", "inactive",  # fr
+        "falso", "deshabilitado",  # es, it, pt
+        "não", "nao",  # pt
+        "nee", "onwaar",  # nl
+        "nie", "fałsz",  # pl
+        "nej",  # nordic
+        "ne",  # cs
+        "nem",  # hu
+        "nu",  # ro
+        "ei",  # fi
+    }
+)  # fmt: skip
+_TRUE = frozenset({"yes", "y", "true", "t", "1", "on", "enabled", "x"}) | LOCALIZED_TRUE
+_FALSE = frozenset({"no", "n", "false", "f", "0", "off", "disabled"}) | LOCALIZED_FALSE
+#: A whole number, possibly written with a decimal point or comma and zeros (``3.0``, ``3,0``;
+#: three digits after a comma are a thousands separator, see ``_AMBIGUOUS_COMMA``).
+_INT_TEXT = re.compile(r"^[+-]?\d+(?:\.0*|,0{1,2}|,0{4,})?$")
+_AMBIGUOUS_COMMA = re.compile(r"^[+-]?\d{1,3}(?:,\d{3})+$")
 
 
 def is_blank(value: Any) -> bool:
@@ -94,7 +129,9 @@ def to_text(value: Any) -> str | None:
 
 
 def to_bool(value: Any) -> bool | None:
-    """yes/no, true/false, 1/0 (also on/off, enabled/disabled); blank is unknown."""
+    """yes/no, true/false, 1/0 (also on/off, enabled/disabled, and yes/no in the languages
+    of ``LOCALIZED_TRUE``/``LOCALIZED_FALSE``: Ja/Nein, Oui/Non, Sí/No, Sim/Não, Tak/Nie...);
+    blank is unknown. Anything else is an error, never a silent unknown."""
     if is_blank(value):
         return None
     if isinstance(value, bool):
@@ -136,7 +173,12 @@ def _whole_number(value: Any) -> int | None:
     if isinstance(value, str):
         text = value.strip().replace("\u00a0", "")
         if _INT_TEXT.match(text):
-            return int(text.split(".")[0])
+            return int(re.split(r"[.,]", text)[0])
+        if _AMBIGUOUS_COMMA.match(text):
+            raise ValueError(
+                f"{_show(value)} is ambiguous (a thousands separator or a decimal comma?): "
+                "write the number without separators"
+            )
     raise ValueError(f"{_show(value)} is not a whole number")
 
 
@@ -156,7 +198,7 @@ def to_count(value: Any) -> int | None:
 def to_generation(value: Any) -> int | None:
     """VM generation 1 or 2 (also ``Gen 1``, ``Generation2``)."""
     if isinstance(value, str):
-        match = re.fullmatch(r"(?:gen(?:eration)?)?([12])(?:\.0*)?", enum_key(value))
+        match = re.fullmatch(r"(?:gen(?:eration)?)?([12])(?:[.,]0*)?", enum_key(value))
         if match:
             return int(match.group(1))
     try:
@@ -179,7 +221,8 @@ def to_config_version(value: Any) -> str | None:
         text = f"{value:.1f}" if float(value).is_integer() else repr(float(value))
     else:
         text = str(value).strip()
-    match = re.fullmatch(r"(\d{1,3})(?:\.(\d{1,3}))?", text)
+    # "9,0": a decimal comma (German, French... Excel locales); a version has no thousands.
+    match = re.fullmatch(r"(\d{1,3})(?:[.,](\d{1,3}))?", text)
     if not match:
         raise ValueError(f"{_show(value)} is not a configuration version (such as 8.0)")
     return f"{int(match.group(1))}.{int(match.group(2) or 0)}"
@@ -227,7 +270,7 @@ def make_enum(
         elif isinstance(value, str):
             text = value.strip()
             if _INT_TEXT.match(text):
-                number = int(text.split(".")[0])
+                number = int(re.split(r"[.,]", text)[0])
             else:
                 found = lookup.get(enum_key(text))
                 if found is not None:

@@ -16,7 +16,9 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import ModuleType
 
-from assess.model.diagnostics import InputError
+from assess.model.diagnostics import InputError, RowWarning
+from assess.model.inventory import Inventory
+from assess.model.vocabulary import InputStatus
 from assess.sources import (
     SourceResult,
     azure_migrate,
@@ -57,24 +59,42 @@ def load_sources(
     """Read every input: files as given, folders walked (sorted, recursively).
 
     ``on_progress(path, done, total)`` is called after each file is read. Raises
-    ``InputError`` for a missing path, an empty, binary or unrecognised file, or a folder
-    without any inventory file; never another exception for bad content.
+    ``InputError`` for a missing path, an empty, binary or unrecognised file named on the
+    command line, or a folder without any inventory file; never another exception for bad
+    content. A data file inside a folder that is not an inventory is skipped: its result
+    has status ``skipped``, the reason, and a warning (the run ends with exit 3).
     """
     plan = plan_inputs(paths)
     results = []
     for done, (path, module) in enumerate(plan, start=1):
-        results.append(module.load(path))
+        if isinstance(module, InputError):
+            results.append(skipped_result(path, module.reason))
+        else:
+            results.append(module.load(path))
         if on_progress is not None:
             on_progress(path, done, len(plan))
     return results
 
 
-def plan_inputs(paths: Sequence[str]) -> list[tuple[str, ModuleType]]:
-    """``(file, source module)`` for every input file, in reading order, without repeats."""
-    plan: list[tuple[str, ModuleType]] = []
+def skipped_result(path: str, reason: str) -> SourceResult:
+    """A file in a folder that is not an inventory: nothing read, and it says why."""
+    return SourceResult(
+        path=path,
+        kind="unrecognised",
+        inventory=Inventory(),
+        warnings=[RowWarning(path, None, None, f"skipped, not an inventory: {reason}")],
+        status=InputStatus.SKIPPED,
+        detail=f"skipped: {reason}",
+    )
+
+
+def plan_inputs(paths: Sequence[str]) -> list[tuple[str, ModuleType | InputError]]:
+    """``(file, source module)`` for every input file, in reading order, without repeats;
+    a data file in a folder that no source reads comes with the ``InputError`` instead."""
+    plan: list[tuple[str, ModuleType | InputError]] = []
     seen: set[str] = set()
 
-    def add(path: str, module: ModuleType) -> None:
+    def add(path: str, module: ModuleType | InputError) -> None:
         key = os.path.realpath(path)
         if key not in seen:
             seen.add(key)
@@ -83,9 +103,10 @@ def plan_inputs(paths: Sequence[str]) -> list[tuple[str, ModuleType]]:
     for path in paths:
         if os.path.isdir(path):
             found = _folder(path)
-            if not found:
+            if not any(not isinstance(module, InputError) for _, module in found):
+                why = next((f"; {m}" for _, m in found if isinstance(m, InputError)), "")
                 raise InputError(
-                    path, "no inventory file in this folder (.csv, .xlsx, .json, .jsonl)"
+                    path, f"no inventory file in this folder (.csv, .xlsx, .json, .jsonl){why}"
                 )
             for file, module in found:
                 add(file, module)
@@ -150,7 +171,7 @@ def _is_own_output(path: str, head: bytes) -> bool:
     return keys >= _OWN_OUTPUT_COLUMNS
 
 
-def _folder(folder: str) -> list[tuple[str, ModuleType]]:
+def _folder(folder: str) -> list[tuple[str, ModuleType | InputError]]:
     found = []
     for root, dirs, files in os.walk(folder):
         dirs[:] = sorted(
@@ -164,7 +185,7 @@ def _folder(folder: str) -> list[tuple[str, ModuleType]]:
     return found
 
 
-def _folder_member(path: str, name: str) -> ModuleType | None:
+def _folder_member(path: str, name: str) -> ModuleType | InputError | None:
     suffix = Path(name).suffix.lower()
     if name.startswith((".", "~$")) or name.lower().startswith("readme"):
         return None
@@ -173,7 +194,10 @@ def _folder_member(path: str, name: str) -> ModuleType | None:
     if _is_own_output(path, text_files.read_head(path)):
         return None
     if suffix in DATA_SUFFIXES:
-        return source_for(path)
+        try:
+            return source_for(path)
+        except InputError as exc:
+            return exc
     try:
         return source_for(path)
     except InputError:

@@ -370,8 +370,13 @@ def read_workbook(path: str, data: bytes | None = None, *, nrows: int | None = N
             sheet = book.get_sheet_by_name(meta.name)
             rows = sheet.to_python(skip_empty_area=True, nrows=nrows)
             first_row = sheet.start[0] if sheet.start else 0
+            first_col = sheet.start[1] if sheet.start else 0
+            filled = _fill_merged(rows, sheet.merged_cell_ranges or [], first_row, first_col)
             table = _sheet_table(path, meta.name, rows, first_row)
             if table is not None:
+                table.warnings.extend(
+                    RowWarning(path, line, None, message) for line, message in filled
+                )
                 tables.append(table)
     except InputError:
         raise
@@ -416,6 +421,43 @@ def _cell_text(value: Any) -> str:
     if isinstance(value, timedelta):
         return str(value)
     return str(value)
+
+
+def _fill_merged(
+    rows: list[list[Any]], ranges: list[Any], first_row: int, first_col: int
+) -> list[tuple[int, str]]:
+    """Fill merged cells down: Excel keeps a merged cell's value in its top cell only, so a
+    host merged over five VM rows would leave four VMs without a host. Only merges that
+    span rows are filled, in their first column (a title merged across columns stays one
+    cell). Returns ``(sheet row, message)`` per range filled."""
+    notes = []
+    for (top, left), (bottom, _right) in ranges:
+        if bottom <= top:
+            continue
+        row0, col = top - first_row, left - first_col
+        if not (0 <= row0 < len(rows)) or not (0 <= col < len(rows[row0])):
+            continue
+        value = rows[row0][col]
+        if value is None or value == "":
+            continue
+        changed = 0
+        for row in rows[row0 + 1 : bottom - first_row + 1]:
+            if col < len(row) and (row[col] is None or row[col] == ""):
+                row[col] = value
+                changed += 1
+        if changed:
+            where = f"{_column_letter(left)}{top + 1}:{_column_letter(left)}{bottom + 1}"
+            notes.append((top + 1, f"merged cells {where} filled down with {_cell_text(value)!r}"))
+    return notes
+
+
+def _column_letter(index: int) -> str:
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
 
 
 def _sheet_table(path: str, sheet: str, rows: list[list[Any]], first_row: int) -> Table | None:

@@ -9,8 +9,11 @@ The template states facts about the boot disk and devices directly, so the detai
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import os
+
+import numpy as np
 
 from assess.atomic import write_text_atomic
 from assess.model.diagnostics import InputError, RowWarning
@@ -355,8 +358,52 @@ def load_sheets(path: str, tables: list[Table], chosen: list[Table], read) -> So
     )
 
 
+#: What ``assess template`` writes at the start of each example row's Notes: such rows are
+#: never assessed.
+EXAMPLE_MARKER = "Example row:"
+
+
 def load_table(table: Table, path: str) -> SourceResult:
-    """The ``vms`` rows of one template table."""
+    """The ``vms`` rows of one template table. Example rows (Notes starting with
+    ``Example row:``) are skipped, and columns the template does not know are named once."""
+    match = match_fields(table.headers, FIELDS)
+    notices: list[RowWarning] = []
+    unknown = [
+        header
+        for index, header in enumerate(table.headers)
+        if header.strip() and index not in set(match.columns.values())
+    ]
+    if unknown:
+        notices.append(
+            RowWarning(
+                path,
+                table.header_line,
+                None,
+                f"{len(unknown)} column(s) not read (not template columns, see "
+                f"'assess template'): {', '.join(unknown)}",
+            )
+        )
+    if "notes" in match:
+        notes = table.columns[match.columns["notes"]]
+        example = np.array(
+            [str(n).strip().lower().startswith(EXAMPLE_MARKER.lower()) for n in notes], dtype=bool
+        )
+        if example.any():
+            lines = table.lines[example].tolist()
+            notices.append(
+                RowWarning(
+                    path,
+                    int(lines[0]),
+                    None,
+                    f"{len(lines)} example row(s) of 'assess template' skipped (line(s) "
+                    f"{', '.join(map(str, lines))}): replace them with your VMs or delete them",
+                )
+            )
+            table = dataclasses.replace(
+                table,
+                columns=[column[~example] for column in table.columns],
+                lines=table.lines[~example],
+            )
     vms, warnings = vms_from_table(table, FIELDS, kind=KIND, origin=path)
     matched = match_fields(table.headers, FIELDS)
     if "os_name" in matched:
@@ -365,7 +412,7 @@ def load_table(table: Table, path: str) -> SourceResult:
         path=path,
         kind=KIND,
         inventory=Inventory.from_frames({"vms": vms}),
-        warnings=sorted([*table.warnings, *warnings], key=lambda w: w.line or 0),
+        warnings=sorted([*table.warnings, *notices, *warnings], key=lambda w: w.line or 0),
         rows_read=len(table),
     )
 

@@ -185,6 +185,10 @@ def test_template_round_trip(tmp_path: Path, capsys) -> None:
     assert run("template", "--out", path) == 0
     first = path.read_text(encoding="utf-8-sig").splitlines()[0]
     assert first.split(",")[:25] == TEMPLATE_HEADER.split(",")
+    # Only example rows: nothing assessed (exit 3); with real notes they are assessed.
+    assert run("run", path, "--no-save", "--quiet") == 3
+    assert "example row(s) of 'assess template' skipped" in capsys.readouterr().err
+    path.write_text(path.read_text(encoding="utf-8-sig").replace("Example row:", "Row:"), "utf-8")
     assert run("run", path, "--no-save", "--quiet") == 0
 
 

@@ -87,10 +87,12 @@ def test_wrong_password_is_auth_failed(fleet, tmp_path: Path, monkeypatch, capsy
     _, running = fleet
     monkeypatch.setenv("GEN2_TEST_PASSWORD", "not-the-password")
     assert main(scan_args(running.urls[0], tmp_path=tmp_path)) == 3
-    document = json.loads((tmp_path / "scan.json").read_text(encoding="utf-8"))
-    assert [h["status"] for h in document["hosts"]] == ["auth-failed"]
-    assert document["vms"] == []
-    assert "not-the-password" not in capsys.readouterr().err
+    # Every host failed: not a success, and no empty report passing for one.
+    assert not (tmp_path / "scan.json").exists()
+    assert not [p for p in tmp_path.iterdir() if p.suffix in (".xlsx", ".json", ".jsonl")]
+    err = capsys.readouterr().err
+    assert "nothing assessed: every host failed (" in err and "auth-failed" in err
+    assert "not-the-password" not in err
 
 
 def test_password_from_an_unset_variable_is_a_usage_error(tmp_path: Path, capsys) -> None:

@@ -217,6 +217,7 @@ def test_verdict_counts_then_and_now(diff: Diff) -> None:
     assert diff.verdict_deltas() == {
         "blocked": (1, 1, 0),
         "needs-data": (0, 1, 1),
+        "stays-gen1": (0, 0, 0),
         "ready-with-fixes": (5, 3, -2),
         "ready": (3, 2, -1),
         "already-gen2": (0, 2, 2),
@@ -369,7 +370,11 @@ def test_workbook_changes_sheet(diff: Diff, tmp_path: Path) -> None:
     assert sheet.auto_filter.ref == f"A1:L{len(rows)}"
     kinds = [r[0].value for r in rows[1:]]
     assert kinds == sorted(kinds, key=CHANGE_TYPES.index)  # worst news first
-    assert set(kinds) == set(CHANGE_TYPES) - {"verdict-changed"}
+    assert set(kinds) == set(CHANGE_TYPES) - {
+        "verdict-changed",
+        "verdict-decided",
+        "verdict-reopened",
+    }
     assert len(rows) - 1 == len(change_rows(diff))
 
     cells = [c for ws in workbook for row in ws.iter_rows() for c in row]
@@ -472,3 +477,32 @@ def test_repeated_id_and_repeated_rule_are_tolerated() -> None:
     assert (result.matched, _names(result.vms_added)) == (1, ["copy"])
     assert "repeat an id" in result.notes[0]
     assert [(c.rule, c.old_status) for c in result.findings_resolved] == [("NET001", "open")]
+
+
+def test_a_vm_that_now_stays_on_gen1_is_decided_not_improved_or_worse() -> None:
+    old = _doc(
+        [
+            _vm("erp01", "a1", verdict="blocked", effort_hours=19.4),
+            _vm("kept", "b2", verdict="stays-gen1"),
+            _vm("steady", "c3", verdict="stays-gen1"),
+        ]
+    )
+    new = _doc(
+        [
+            _vm("erp01", "a1", verdict="stays-gen1", effort_hours=0.0),
+            _vm("kept", "b2", verdict="blocked", effort_hours=16.0),
+            _vm("steady", "c3", verdict="stays-gen1"),
+        ],
+        generated_at="2025-03-14T09:00:00+00:00",
+    )
+    diff = compare(old, new)
+    assert [(c.vm_name, c.direction) for c in diff.verdict_changes] == [
+        ("kept", "reopened"),
+        ("erp01", "decided"),
+    ]
+    assert not diff.improved and not diff.worse
+    assert [c.vm_name for c in diff.decided] == ["erp01"]
+    counts = diff_to_dict(diff)["summary"]["verdict_changes"]
+    assert (counts["decided"], counts["reopened"], counts["worse"]) == (1, 1, 0)
+    kinds = [row[0] for row in change_rows(diff)]
+    assert "verdict-decided" in kinds and "verdict-reopened" in kinds

@@ -34,11 +34,40 @@ def test_custom_rule_is_added(tmp_path: Path) -> None:
     assert rule is not None and rule.needs == ("os_family", "checkpoint_count")
 
 
-def test_custom_rule_with_an_existing_id_replaces_it(tmp_path: Path) -> None:
+def test_custom_rule_reusing_a_core_id_is_an_error(tmp_path: Path) -> None:
+    text = GOOD.replace("CUST001", "VM004")
+    with pytest.raises(
+        InputError, match=r'rule VM004: id already used by vm.toml; say replaces = "VM004"'
+    ):
+        load_catalog([write(tmp_path / "r", text)])
+
+
+def test_custom_rule_that_says_replaces_replaces_the_core_rule(tmp_path: Path) -> None:
     text = GOOD.replace("CUST001", "VM004").replace('"info"', '"warning"')
+    text += 'replaces = "VM004"\n'
     catalog = load_catalog([write(tmp_path / "r", text)])
     assert catalog.get("VM004").severity == "warning"
     assert sum(1 for r in catalog.rules if r.id == "VM004") == 1
+
+
+def test_replacing_under_a_new_id_keeps_the_old_id_as_alias(tmp_path: Path) -> None:
+    text = GOOD + 'replaces = "VM004"\n'
+    catalog = load_catalog([write(tmp_path / "r", text)])
+    assert [r.id for r in catalog.rules if "VM004" in r.names()] == ["CUST001"]
+    assert catalog.get("VM004").id == "CUST001"
+
+
+def test_replaces_naming_no_rule_is_an_error(tmp_path: Path) -> None:
+    text = GOOD + 'replaces = "XYZ999"\n'
+    with pytest.raises(InputError, match="replaces XYZ999, which no earlier rules file defines"):
+        load_catalog([write(tmp_path / "r", text)])
+
+
+def test_two_custom_rules_with_one_id_are_an_error(tmp_path: Path) -> None:
+    folder = write(tmp_path / "r", GOOD)
+    write(folder, GOOD, "again.toml")
+    with pytest.raises(InputError, match="rule CUST001: id already used by"):
+        load_catalog([folder])
 
 
 @pytest.mark.parametrize(

@@ -133,7 +133,8 @@ def test_verdict_counts_and_sorting_over_many_vms() -> None:
     facts = facts_of(vm(), vm(os_arch="x86"), vm(generation=2), vm(host_gen2_capable=None))
     assessment = assess(facts, CATALOG)
     assert assessment.verdict_counts() == {
-        "blocked": 1, "needs-data": 1, "ready-with-fixes": 1, "ready": 0, "already-gen2": 1,
+        "blocked": 1, "needs-data": 1, "stays-gen1": 0, "ready-with-fixes": 1, "ready": 0,
+        "already-gen2": 1,
     }  # fmt: skip
     order = ["blocker", "needs-data", "fix", "warning", "info"]
     for _, group in assessment.findings.groupby("vm_key", sort=False):

@@ -73,3 +73,30 @@ def test_rejected_at_compile_time(text: str, message: str) -> None:
 def test_names_are_reported() -> None:
     condition = compile_condition("count > 0 and kind == 'IDE' and count < 9", TYPES)
     assert condition.names == ("count", "kind")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("kind == 'ide'", [True, None, False]),
+        ("kind != 'Ide'", [False, None, True]),
+        ("kind in ['ide', 'x']", [True, None, False]),
+        ("kind not in ['scsi']", [True, None, False]),
+        ("'scsi' == kind", [False, None, True]),
+        ("kind > 'ide'", [False, None, True]),
+    ],
+)
+def test_text_comparisons_ignore_case_like_contains(text: str, expected: list[object]) -> None:
+    assert run(text) == expected
+
+
+def test_text_comparison_between_two_facts_ignores_case() -> None:
+    types = {"a": "string", "b": "string"}
+    data = pd.DataFrame(
+        {
+            "a": pd.array(["Off", "x", None], dtype="string"),
+            "b": pd.array(["OFF", "y", "z"], dtype="string"),
+        }
+    )
+    result = compile_condition("a == b", types).evaluate(data)
+    assert [None if pd.isna(v) else bool(v) for v in result] == [True, False, None]

@@ -368,3 +368,70 @@ def test_parsers_only_ever_raise_value_error(value) -> None:
     ):
         with contextlib.suppress(ValueError):
             parser(value)
+
+
+# --------------------------------------------------------------------------- localized values
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Ja", True), ("Nein", False), ("Oui", True), ("Non", False), ("Sí", True),
+        ("Sì", True), ("No", False), ("Sim", True), ("Não", False), ("Nee", False),
+        ("Tak", True), ("Nie", False), ("WAHR", True), ("Falsch", False), ("nej", False),
+    ],
+)  # fmt: skip
+def test_localized_yes_and_no_are_read(text: str, expected: bool) -> None:
+    assert v.to_bool(text) is expected
+
+
+def _case_variants(word: str) -> st.SearchStrategy[str]:
+    return st.lists(st.booleans(), min_size=len(word), max_size=len(word)).map(
+        lambda upper: "".join(c.upper() if u else c for c, u in zip(word, upper, strict=True))
+    )
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.sampled_from(sorted(v.LOCALIZED_TRUE | v.LOCALIZED_FALSE)).flatmap(
+        lambda word: st.tuples(st.just(word), _case_variants(word))
+    ),
+    st.sampled_from(["", " ", "\t", "  "]),
+)
+def test_localized_booleans_read_in_any_case_and_padding(pair, pad) -> None:
+    word, written = pair
+    assert v.to_bool(pad + written + pad) is (word in v.LOCALIZED_TRUE)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=12))
+def test_a_boolean_cell_is_read_or_complained_about_never_silently_unknown(text: str) -> None:
+    try:
+        result = v.to_bool(text)
+    except ValueError:
+        return
+    assert result is not None or v.is_blank(text)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(min_value=0, max_value=10**9), st.sampled_from([",0", ",00", ".0", ".00"]))
+def test_whole_numbers_with_a_decimal_comma_or_point_are_read(number: int, tail: str) -> None:
+    assert v.to_int(f"{number}{tail}") == number
+    assert v.to_count(f"{number}{tail}") == number
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(min_value=0, max_value=999), st.integers(min_value=0, max_value=999))
+def test_config_version_with_a_decimal_comma(major: int, minor: int) -> None:
+    assert v.to_config_version(f"{major},{minor}") == f"{major}.{minor}"
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.integers(min_value=1, max_value=999), st.integers(min_value=0, max_value=999))
+def test_a_comma_before_three_digits_is_ambiguous_and_said_so(lead: int, group: int) -> None:
+    with pytest.raises(ValueError, match="ambiguous"):
+        v.to_int(f"{lead},{group:03d}")
+
+
+def test_generation_with_a_decimal_comma() -> None:
+    assert v.to_generation("1,0") == 1 and v.to_generation("2,00") == 2

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from pathlib import Path
 
 import openpyxl
 import pytest
@@ -118,11 +119,32 @@ def test_missing_paths_and_empty_folders(tmp_path) -> None:
         registry.load_sources([str(tmp_path)])
 
 
-def test_a_broken_data_file_inside_a_folder_is_an_error(tmp_path) -> None:
+def test_a_file_in_a_folder_that_is_no_inventory_is_skipped_with_its_reason(tmp_path) -> None:
     shutil.copy(fixture("template_utf8_bom.csv"), tmp_path / "good.csv")
     (tmp_path / "empty.csv").write_bytes(b"")
-    with pytest.raises(InputError, match=r"empty\.csv: empty file"):
+    (tmp_path / "budget.csv").write_text("Year,Amount\n2026,100\n", encoding="utf-8")
+    results = registry.load_sources([str(tmp_path)])
+    by_name = {Path(r.path).name: r for r in results}
+    assert by_name["good.csv"].status == "ok" and len(by_name["good.csv"].inventory.vms)
+    for name in ("empty.csv", "budget.csv"):
+        skipped = by_name[name]
+        assert skipped.status == "skipped" and skipped.detail.startswith("skipped: ")
+        assert len(skipped.inventory.vms) == 0
+        [warning] = skipped.warnings
+        assert str(warning).startswith(f"{skipped.path}: skipped, not an inventory: ")
+    assert "empty file" in by_name["empty.csv"].detail
+
+
+def test_a_folder_without_any_inventory_is_still_an_input_error(tmp_path) -> None:
+    (tmp_path / "empty.csv").write_bytes(b"")
+    with pytest.raises(InputError, match=r"no inventory file in this folder.*empty file"):
         registry.load_sources([str(tmp_path)])
+
+
+def test_a_named_file_that_is_no_inventory_stays_an_input_error(tmp_path) -> None:
+    (tmp_path / "empty.csv").write_bytes(b"")
+    with pytest.raises(InputError, match=r"empty\.csv: empty file"):
+        registry.load_sources([str(tmp_path / "empty.csv")])
 
 
 def test_every_fixture_is_recognised() -> None:

@@ -195,9 +195,9 @@ def test_workbook_with_a_title_row_and_numbers_as_numbers() -> None:
     assert vms["LYO-APP02"]["config_version"] == "9.1"
     assert vms["LYO-APP02"]["checkpoint_count"] == 2
     assert vms["LYO-APP04"]["source"].endswith(":8")
+    assert vms["LYO-APP03"]["pxe_boot"] is True  # "ja": German yes
     assert {(w.line, w.column) for w in result.warnings} == {
         (6, "Generation"),
-        (6, "PXE Boot"),
         (6, "Checkpoints"),
     }
 
@@ -225,11 +225,30 @@ def test_written_template_has_bom_headers_and_example_rows_that_load(tmp_path) -
     rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
     assert tuple(rows[0]) == template.TEMPLATE_HEADERS
     assert 3 <= len(rows) - 1 <= 4
+    # The example rows are marked, so they are never assessed as real VMs ...
+    result = template.load(str(path))
+    assert len(result.inventory.vms) == 0
+    [warning] = result.warnings
+    assert warning.message.startswith(f"{len(rows) - 1} example row(s) of 'assess template'")
+    assert template.template_text().encode() == data[3:]
+    # ... and once the marker is gone they load without a warning.
+    path.write_text(data.decode("utf-8-sig").replace(template.EXAMPLE_MARKER, "Was:"), "utf-8")
     result = template.load(str(path))
     assert_conforms(result)
     assert result.warnings == []
     assert len(result.inventory.vms) == len(rows) - 1
-    assert template.template_text().encode() == data[3:]
+
+
+def test_columns_the_template_does_not_know_are_named_once(tmp_path) -> None:
+    path = tmp_path / "t.csv"
+    path.write_text("VMName,Host,Owner,Cost Centre\na,h,x,1\nb,h,y,2\n", encoding="utf-8")
+    result = template.load(str(path))
+    [warning] = result.warnings
+    assert warning.line == 1
+    assert (
+        warning.message.startswith("2 column(s) not read")
+        and "Owner, Cost Centre" in warning.message
+    )
 
 
 # --------------------------------------------------------------------------- properties
@@ -348,3 +367,23 @@ def test_random_bytes_give_an_input_error_or_a_conforming_result(tmp_path_factor
     except InputError:
         return
     assert_conforms(result)
+
+
+def test_merged_host_cells_are_filled_down_with_a_warning(tmp_path) -> None:
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["Hyper-V inventory (merged title)", None, None])
+    sheet.merge_cells("A1:C1")
+    sheet.append(["Host", "VMName", "Generation"])
+    for row in (["HV01", "a", 1], [None, "b", 1], [None, "c", 2], ["HV02", "d", 1]):
+        sheet.append(row)
+    sheet.merge_cells("A3:A5")
+    path = tmp_path / "merged.xlsx"
+    book.save(path)
+    result = template.load(str(path))
+    hosts = dict(zip(result.inventory.vms["name"], result.inventory.vms["host"], strict=True))
+    assert hosts == {"a": "HV01", "b": "HV01", "c": "HV01", "d": "HV02"}
+    [warning] = result.warnings
+    assert (warning.line, warning.message) == (3, "merged cells A3:A5 filled down with 'HV01'")

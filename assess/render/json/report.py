@@ -58,6 +58,12 @@ def summary(assessment: Assessment) -> dict[str, Any]:
         "gen1_vm_count": int((vms["verdict"] != "already-gen2").sum()),
         "verdicts": assessment.verdict_counts(),
         "effort_hours": round(float(vms["effort_hours"].sum()), 2),
+        "stays_gen1": {
+            "vms": int((vms["verdict"] == "stays-gen1").sum()),
+            "effort_if_converted_hours": round(
+                float(pd.to_numeric(vms["effort_if_converted_hours"]).fillna(0).sum()), 2
+            ),
+        },
         "effort_hours_by_path": {k: float(v) for k, v in effort_by_path.items()},
         "findings_by_rule": {
             str(k): int(v) for k, v in open_findings["rule"].value_counts().sort_index().items()
@@ -89,7 +95,13 @@ def assessment_to_dict(assessment: Assessment) -> dict[str, Any]:
                 "verdict": row["verdict"],
                 "conversion_path": row["conversion_path"],
                 "effort_hours": _clean(row["effort_hours"]),
+                "effort_if_converted_hours": _clean(row["effort_if_converted_hours"]),
                 "confidence": _clean(row["confidence"]),
+                "stays_gen1_reason": row["stays_gen1_reason"],
+                "stays_gen1_owner": row["stays_gen1_owner"],
+                "stays_gen1_expires": row["stays_gen1_expires"],
+                "reasons_to_convert": (row["reasons_to_convert"] or "").split(),
+                "reasons_to_convert_text": row["reasons_to_convert_text"],
                 "notes": row["notes"],
                 "source": row["source"],
                 "facts": facts,

@@ -182,12 +182,18 @@ def vm_items(assessment: Assessment, finding_keys: Sequence[str]) -> Iterator[st
         value = {name: plain_values(chunk[name]) for name in dict.fromkeys([
             "vm_id", "vm_key", "name", "host", "cluster", "generation", "state", "verdict",
             "conversion_path", "effort_hours", "confidence", "notes", "source", "unknown_rules",
+            "effort_if_converted_hours", "stays_gen1_reason", "stays_gen1_owner",
+            "stays_gen1_expires", "reasons_to_convert", "reasons_to_convert_text",
             *fact_names,
         ])}  # fmt: skip
         facts = objects(fact_names, [encode(value[n], 4) for n in fact_names], 3)
         unknown = [
             array([_encode_string(rule) for rule in (text or "").split()], 3)
             for text in value["unknown_rules"]
+        ]
+        reasons = [
+            array([_encode_string(reason) for reason in (text or "").split()], 3)
+            for text in value["reasons_to_convert"]
         ]
         fields = {
             "id": encode(value["vm_id"], 3),
@@ -200,7 +206,13 @@ def vm_items(assessment: Assessment, finding_keys: Sequence[str]) -> Iterator[st
             "verdict": encode(value["verdict"], 3),
             "conversion_path": encode(value["conversion_path"], 3),
             "effort_hours": encode(value["effort_hours"], 3),
+            "effort_if_converted_hours": encode(value["effort_if_converted_hours"], 3),
             "confidence": encode(value["confidence"], 3),
+            "stays_gen1_reason": encode(value["stays_gen1_reason"], 3),
+            "stays_gen1_owner": encode(value["stays_gen1_owner"], 3),
+            "stays_gen1_expires": encode(value["stays_gen1_expires"], 3),
+            "reasons_to_convert": reasons,
+            "reasons_to_convert_text": encode(value["reasons_to_convert_text"], 3),
             "notes": encode(value["notes"], 3),
             "source": encode(value["source"], 3),
             "facts": facts,

@@ -325,6 +325,18 @@ def _host_grid(assessment: Assessment) -> Table:
     return grid
 
 
+def stays_gen1_text(vm: Mapping[str, Any]) -> str:
+    """The decision that keeps a VM on Generation 1: reason (owner, until date)."""
+    reason = vm.get("stays_gen1_reason")
+    owner = vm.get("stays_gen1_owner")
+    expires = vm.get("stays_gen1_expires")
+    text = "stays on Gen 1" if is_na(reason) else f"stays on Gen 1: {reason}"
+    extra = [str(owner)] if not is_na(owner) else []
+    if not is_na(expires):
+        extra.append(f"until {expires}")
+    return text + (f" ({', '.join(extra)})" if extra else "")
+
+
 def vm_table(vms: pd.DataFrame, width: int = 100) -> Table:
     """One line per VM. Column widths are computed here, not by Rich: with long rule lists
     Rich's own shrinking can squeeze a column to nothing. Names are cut with an ellipsis."""
@@ -340,8 +352,16 @@ def vm_table(vms: pd.DataFrame, width: int = 100) -> Table:
             "finding_ids",
         ]
     ].to_dict("records")
+    decisions = (
+        vms[["stays_gen1_reason", "stays_gen1_owner", "stays_gen1_expires"]].to_dict("records")
+        if "stays_gen1_reason" in vms
+        else [{}] * len(records)
+    )
     rows = []
-    for vm in records:
+    for vm, decision in zip(records, decisions, strict=True):
+        rules = "" if is_na(vm["finding_ids"]) else terminal_text(vm["finding_ids"])
+        if vm["verdict"] == "stays-gen1":
+            rules = terminal_text(stays_gen1_text(decision))
         rows.append(
             (
                 _text(vm["host"]),
@@ -350,10 +370,7 @@ def vm_table(vms: pd.DataFrame, width: int = 100) -> Table:
                 _text(vm["conversion_path"]),
                 Text(f"{_int(vm['blockers'])}/{_int(vm['fixes'])}"),
                 Text(_hours(vm["effort_hours"])),
-                Text(
-                    "" if is_na(vm["finding_ids"]) else terminal_text(vm["finding_ids"]),
-                    style="dim",
-                ),
+                Text(rules, style="dim"),
             )
         )
     narrow = width < 100
@@ -451,9 +468,17 @@ def _vm_panel(assessment: Assessment, vm: Mapping[str, Any]) -> Panel:
     grid.add_column(style="dim", no_wrap=True)
     grid.add_column(overflow="fold")
     grid.add_row("verdict", _verdict(vm["verdict"]))
+    if vm["verdict"] == "stays-gen1":
+        grid.add_row("decided", _text(stays_gen1_text(vm)))
     grid.add_row("conversion path", _text(vm["conversion_path"]))
     effort = "-" if is_na(vm["effort_hours"]) else f"{_hours(vm['effort_hours'])} h"
+    if not is_na(vm.get("effort_if_converted_hours")):
+        effort += (
+            f" (not converted; converting would take {_hours(vm['effort_if_converted_hours'])} h)"
+        )
     grid.add_row("effort", effort)
+    if not is_na(vm.get("reasons_to_convert_text")):
+        grid.add_row("reasons to convert", _prose(vm["reasons_to_convert_text"]))
     confidence = vm.get("confidence")
     grid.add_row(
         "confidence",

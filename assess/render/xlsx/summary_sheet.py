@@ -40,6 +40,7 @@ TOP_RULES_IN_CHART = 15
 VERDICT_MEANING = {
     "blocked": "Needs an OS upgrade or a rebuild first",
     "needs-data": "A blocker rule could not be checked: data missing",
+    "stays-gen1": "Client decided it stays on Gen 1 (waiver or policy)",
     "ready-with-fixes": "Converts after known fixes",
     "ready": "Converts as is",
     "already-gen2": "Nothing to do",

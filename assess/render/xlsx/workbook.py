@@ -92,7 +92,8 @@ FIXED_WIDTHS: dict[str, int] = {"vm_key": 14, "vm_id": 14, "source": 18}
 #: Header notes for core columns whose name alone may not say enough.
 COLUMN_NOTES: dict[str, str] = {
     "vm_key": "The VM id in lower case: joins VMs, Findings and Data gaps.",
-    "verdict": "blocked > needs-data > ready-with-fixes > ready; already-gen2 needs nothing.",
+    "verdict": "blocked > needs-data > stays-gen1 > ready-with-fixes > ready; already-gen2 needs "
+    "nothing. stays-gen1: the client decided (waiver or policy); no effort counted.",
     "conversion_path": "mbr2gpt, recapture, linux-efi, rebuild, unknown (none: already Gen 2).",
     "effort_hours": "Estimated hours: planning defaults per finding, not measurements.",
     "confidence": "Share of rules evaluated on known data.",
