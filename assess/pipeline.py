@@ -22,6 +22,7 @@ class RunResult:
     assessment: Assessment
     warnings: list[RowWarning] = field(default_factory=list)
     partial: bool = False  # an input was cut short or a host failed
+    inventory: Inventory | None = None  # kept only when asked for (``assess plan`` needs it)
 
 
 def summarize_input(
@@ -52,6 +53,7 @@ def assess_sources(
     targets: Sequence[str] = (),
     messages: Sequence[str] = (),
     matrix_folder: Path | None = None,
+    keep_inventory: bool = False,
 ) -> RunResult:
     """Assess what the sources produced (files and scanned hosts alike). ``scope`` narrows
     the inventory (policy scope), ``waive`` marks waived findings (policy waivers)."""
@@ -76,4 +78,9 @@ def assess_sources(
     )
     warnings = [w for result in results for w in result.warnings]
     partial = any(i.status != "ok" for i in inputs)
-    return RunResult(assessment=assessment, warnings=warnings, partial=partial)
+    return RunResult(
+        assessment=assessment,
+        warnings=warnings,
+        partial=partial,
+        inventory=inventory if keep_inventory else None,
+    )

@@ -33,6 +33,11 @@ BENCHMARKS: dict[str, tuple[str, list[str], list[str]]] = {
     ),
     "collect": ("bench_collect.py", ["--repeat", "3"], ["--repeat", "1"]),
     "workbook": ("bench_workbook.py", ["20000", "100000", "--reference", "5000"], ["20000"]),
+    "plan": (
+        "bench_plan.py",
+        ["--vms", "20000", "--repeat", "3"],
+        ["--vms", "20000", "--repeat", "1"],
+    ),
 }
 
 

@@ -6,6 +6,7 @@ import argparse
 from collections.abc import Callable
 
 from assess.cli.diff_command import run_diff
+from assess.cli.plan_command import cmd_plan
 from assess.cli.reference_commands import cmd_collector, cmd_explain, cmd_rules, cmd_template
 from assess.cli.run_command import cmd_run
 from assess.cli.scan_command import run_scan
@@ -13,6 +14,7 @@ from assess.cli.verify_command import run_verify
 
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "run": cmd_run,
+    "plan": cmd_plan,
     "scan": run_scan,
     "collector": cmd_collector,
     "template": cmd_template,

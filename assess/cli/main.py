@@ -1,4 +1,4 @@
-"""Command line: ``assess run | scan | collector | template | rules | explain | diff |
+"""Command line: ``assess run | plan | scan | collector | template | rules | explain | diff |
 verify``.
 
 Exit codes: see ``assess.cli.exits`` (0 done, 1 ``--fail-on`` or verify's unexpected
@@ -74,6 +74,31 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument("sources", nargs="+", metavar="SOURCE", help="file or folder")
     _add_output_options(run)
+
+    plan = commands.add_parser(
+        "plan",
+        help="write conversion runbooks for every VM",
+        description="Assess the inputs (as run does) and write DIR/plan.json, one host "
+        "runbook per convertible VM, the guest scripts its path needs, rebuild checklists, "
+        "and DIR/runbook.xlsx. Every script previews by default and changes nothing "
+        "without -Execute.",
+    )
+    plan.add_argument("sources", nargs="+", metavar="INPUT", help="file or folder")
+    plan.add_argument("--out", metavar="DIR", required=True, help="the plan folder")
+    plan.add_argument(
+        "--force", action="store_true", help="write into DIR even if it holds other files"
+    )
+    plan.add_argument("--policy", metavar="F", help="policy file (TOML): overrides, scope, waivers")
+    plan.add_argument(
+        "--rules", metavar="DIR", action="append", default=[], help="extra rule folder"
+    )
+    plan.add_argument(
+        "--strict", action="store_true", help="treat input warnings as errors (exit 2)"
+    )
+    plan.add_argument("--all", action="store_true", help="list every runbook in the terminal")
+    plan.add_argument(
+        "--quiet", "-q", action="store_true", help="print only errors and input warnings"
+    )
 
     scan = commands.add_parser(
         "scan",

@@ -1,0 +1,229 @@
+"""Plan -> the plan folder: scripts, ``plan.json``, ``runbook.xlsx``.
+
+A new plan folder appears whole (written aside, then renamed); in an existing one every
+file is replaced atomically and ``plan.json`` goes last, so a folder whose ``plan.json``
+names this schema holds a complete plan. A folder that holds anything else is refused unless
+the caller forces it (a typo in ``--out`` must not scatter scripts over someone's files).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import multiprocessing
+import os
+import shutil
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from assess import __version__
+from assess.atomic import atomic_path, write_text_atomic
+from assess.model.diagnostics import InputError
+from assess.plan.model import SCHEMA_NAME, SCHEMA_VERSION, Plan, VmPlan
+from assess.plan.render.guest_scripts import (
+    render_mbr2gpt,
+    render_rebuild_checklist,
+    render_recapture,
+    render_unix_guide,
+)
+from assess.plan.render.host_script import render_host_script
+
+PLAN_FILE = "plan.json"
+WORKBOOK_FILE = "runbook.xlsx"
+
+
+class NotAPlanFolder(InputError):
+    """The output folder holds files that are not an earlier plan."""
+
+
+def check_out_dir(out: Path, force: bool) -> None:
+    if not out.exists():
+        return
+    if not out.is_dir():
+        raise NotAPlanFolder(out, "exists and is not a folder")
+    if force or not any(out.iterdir()):
+        return
+    marker = out / PLAN_FILE
+    try:
+        schema = json.loads(marker.read_text("utf-8")).get("schema")
+    except (OSError, ValueError, AttributeError):
+        schema = None
+    if schema != SCHEMA_NAME:
+        raise NotAPlanFolder(
+            out,
+            "holds files that are not a gen2-assess plan; choose an empty folder or give --force",
+        )
+
+
+def vm_files(plan: VmPlan, generated: str) -> list[tuple[str, str, str]]:
+    """(relative path, text, encoding) of each script of one VM."""
+    if not plan.scripts:
+        return []
+    if plan.no_script_reason is not None:
+        return [(plan.scripts[0], render_rebuild_checklist(plan, generated), "utf-8")]
+    guest_name = plan.scripts[1].rsplit("/", 1)[-1] if len(plan.scripts) > 1 else None
+    files = [
+        # Windows PowerShell 5.1 reads a BOM-less file in the ANSI code page: keep the BOM.
+        (plan.scripts[0], render_host_script(plan, guest_name, generated), "utf-8-sig"),
+    ]
+    variant = plan.guest_variant
+    if variant in ("mbr2gpt-online", "mbr2gpt-offline"):
+        files.append((plan.scripts[1], render_mbr2gpt(plan, generated), "utf-8-sig"))
+    elif variant == "recapture":
+        files.append((plan.scripts[1], render_recapture(plan, generated), "utf-8-sig"))
+    elif variant in ("linux", "freebsd"):
+        files.append((plan.scripts[1], render_unix_guide(plan, generated), "utf-8"))
+    return files
+
+
+def plan_document(plan: Plan) -> dict:
+    convertible = sum(1 for vm in plan.vms if vm.convertible)
+    return {
+        "schema": SCHEMA_NAME,
+        "schema_version": SCHEMA_VERSION,
+        "generator": f"gen2-assess {__version__}",
+        "generated_at": plan.generated_at.isoformat(),
+        "inputs": plan.inputs,
+        "messages": plan.messages,
+        "counts": {
+            "vms": len(plan.vms),
+            "with_conversion_script": convertible,
+            "with_checklist": sum(
+                1 for vm in plan.vms if vm.scripts and vm.no_script_reason is not None
+            ),
+            "without_script": sum(1 for vm in plan.vms if not vm.scripts),
+        },
+        "vms": plan.vms,
+    }
+
+
+def _jsonable(value: object) -> object:
+    """Dataclasses of the model as their fields (steps numbered), for ``json.dumps``."""
+    fields = dict(value.__dict__)
+    if isinstance(value, VmPlan):
+        fields["convertible"] = value.convertible
+        fields["steps"] = [{"number": n, **step.__dict__} for n, step in enumerate(value.steps, 1)]
+    return fields
+
+
+def plan_json(plan: Plan) -> str:
+    # No indent: json's C encoder only runs without one (a 20,000-VM plan is 100 MB of JSON).
+    return json.dumps(plan_document(plan), default=_jsonable, ensure_ascii=False)
+
+
+def write_plan(
+    plan: Plan,
+    out: str | Path,
+    *,
+    force: bool = False,
+    workbook: bool = True,
+    on_progress: Callable[[int], None] | None = None,
+) -> list[Path]:
+    """Write every script, the workbook and ``plan.json``. Returns what was written.
+
+    A new (or empty) folder is written whole into a temporary sibling and renamed into place,
+    so a reader sees no plan or all of it. An earlier plan folder (or one given with
+    ``force``) may hold the operators' transcripts and state files next to the scripts: there
+    every file is replaced on its own, atomically, and ``plan.json`` goes last.
+    """
+    out = Path(out)
+    check_out_dir(out, force)
+    fresh = not out.exists() or not any(out.iterdir())
+    if not fresh:
+        return _write_files(plan, out, out, atomic=True, workbook=workbook, on_progress=on_progress)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    stage = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    try:
+        written = _write_files(
+            plan, stage, out, atomic=False, workbook=workbook, on_progress=on_progress
+        )
+        os.chmod(stage, 0o755)
+        if out.exists():
+            out.rmdir()  # empty, checked above
+        os.replace(stage, out)
+    except BaseException:
+        shutil.rmtree(stage, ignore_errors=True)
+        raise
+    return written
+
+
+#: Below this many VMs one process writes every script (forking costs more than it saves).
+PARALLEL_FROM = 2000
+
+
+def _workers(vms: int, atomic: bool) -> int:
+    if atomic or vms < PARALLEL_FROM or "fork" not in multiprocessing.get_all_start_methods():
+        return 1
+    return max(1, min(4, os.cpu_count() or 1))
+
+
+def _write_scripts(
+    vms: list[VmPlan],
+    folder: Path,
+    generated: str,
+    atomic: bool,
+    on_progress: Callable[[int], None] | None,
+) -> None:
+    made: set[Path] = set()
+    for index, vm in enumerate(vms):
+        for relative, text, encoding in vm_files(vm, generated):
+            target = folder / relative
+            if target.parent not in made:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                made.add(target.parent)
+            if atomic:
+                write_text_atomic(target, text, encoding=encoding)
+            else:
+                with open(target, "w", encoding=encoding, newline="") as handle:
+                    handle.write(text)
+        if on_progress is not None and index % 500 == 0:
+            on_progress(index)
+
+
+def _write_files(
+    plan: Plan,
+    folder: Path,
+    final: Path,
+    *,
+    atomic: bool,
+    workbook: bool,
+    on_progress: Callable[[int], None] | None,
+) -> list[Path]:
+    """Write the plan's files into ``folder``; return their paths under ``final``."""
+    generated = plan.generated_at.strftime("%Y-%m-%d %H:%M UTC")
+    vms = plan.vms
+    children: list[Any] = []  # forked processes
+    workers = _workers(len(vms), atomic)
+    if workers > 1:
+        # Scripts of a big estate are written by forked processes, a share each, while this
+        # one writes its own share, the workbook and plan.json.
+        context = multiprocessing.get_context("fork")
+        share = math.ceil(len(vms) / workers)
+        for number in range(1, workers):
+            part = vms[number * share : (number + 1) * share]
+            child = context.Process(
+                target=_write_scripts, args=(part, folder, generated, atomic, None), daemon=True
+            )
+            child.start()
+            children.append(child)
+        vms = vms[:share]
+    try:
+        _write_scripts(vms, folder, generated, atomic, on_progress)
+        written = [final / relative for vm in plan.vms for relative in vm.scripts]
+        if workbook:
+            from assess.plan.render.workbook import write_runbook_workbook
+
+            with atomic_path(folder / WORKBOOK_FILE, suffix=".xlsx") as tmp:
+                write_runbook_workbook(plan, tmp)
+            written.append(final / WORKBOOK_FILE)
+    finally:
+        for child in children:
+            child.join()
+    if any(child.exitcode != 0 for child in children):
+        raise OSError(f"{final}: writing the scripts failed in a worker process")
+    # Last: a plan.json that names the schema means every file above is there.
+    write_text_atomic(folder / PLAN_FILE, plan_json(plan))
+    written.append(final / PLAN_FILE)
+    return written
