@@ -10,6 +10,7 @@ from pathlib import Path
 from assess.atomic import write_text_atomic
 from assess.cli.exits import EXIT_OK, UsageError
 from assess.cli.run_command import build_catalog, load_policy, output_console
+from assess.render.text_safety import terminal_text
 
 
 def cmd_collector(args: argparse.Namespace) -> int:
@@ -19,7 +20,7 @@ def cmd_collector(args: argparse.Namespace) -> int:
     if args.out:
         # Windows PowerShell 5.1 reads a BOM-less file as the ANSI code page: keep the BOM.
         write_text_atomic(args.out, text, encoding="utf-8-sig")
-        print(f"wrote {args.out}", file=sys.stderr)
+        print(f"wrote {terminal_text(args.out)}", file=sys.stderr)
     else:
         sys.stdout.write(text)
     return EXIT_OK
@@ -35,7 +36,7 @@ def cmd_template(args: argparse.Namespace) -> int:
         print(f"wrote {args.out}", file=sys.stderr)
     elif args.out:
         write_template(args.out)
-        print(f"wrote {args.out}", file=sys.stderr)
+        print(f"wrote {terminal_text(args.out)}", file=sys.stderr)
     else:
         sys.stdout.write(template_text())
     return EXIT_OK

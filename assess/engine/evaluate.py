@@ -19,7 +19,6 @@ findings are marked waived with the keep entry's reason.
 
 from __future__ import annotations
 
-import re
 import string
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
@@ -28,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from assess.engine.catalog import Catalog, Rule
+from assess.engine.evidence import OPTIONAL_PART, render_evidence
 from assess.engine.reasons import reasons_to_convert
 from assess.facts.derive import FACT_BY_NAME, FACTS, Facts
 from assess.model.assessment import (
@@ -77,8 +77,13 @@ def assess(
     gap_parts: list[pd.DataFrame] = []
     paths = conversion_paths(frame)
 
+    failed_rules: list[str] = []
     for rule in catalog.rules:
-        result = rule.condition.evaluate(frame)
+        try:
+            result = rule.condition.evaluate(frame)
+        except Exception as exc:  # checked at load; never let one rule end the run
+            failed_rules.append(f"rule {rule.id} could not be evaluated ({type(exc).__name__})")
+            result = pd.Series(pd.NA, index=frame.index, dtype="boolean")
         fired = result.fillna(False).to_numpy(dtype=bool) & candidates
         unknown = result.isna().to_numpy(dtype=bool) & candidates
         evaluated += candidates & ~unknown
@@ -98,7 +103,7 @@ def assess(
     findings["status"] = "open"
     for column in ("waiver_reason", "waiver_owner", "waiver_expires"):
         findings[column] = pd.Series(pd.NA, index=findings.index, dtype="string")
-    notes: list[str] = list(messages)
+    notes: list[str] = [*messages, *(f"{text}; its result is unknown" for text in failed_rules)]
     if waive is not None:
         findings, waiver_messages = waive(findings, frame)
         notes.extend(waiver_messages)
@@ -166,53 +171,11 @@ def conversion_paths(frame: pd.DataFrame) -> pd.Series:
 UNKNOWN_RELEASE_CONFIDENCE = 0.5
 
 
-_OPTIONAL = re.compile(r"\[([^\[\]]*)\]")
-
-
-def _as_text(values: pd.Series) -> pd.Series:
-    if values.dtype == "Float64":
-        values = values.round(1)
-    return values.astype("string")
-
-
-def render_evidence(template: str, rows: pd.DataFrame) -> pd.Series:
-    """Fill ``{fact}`` fields column-wise. A ``[...]`` part is left out for a VM when a fact
-    inside it is unknown; elsewhere an unknown fact reads "unknown"."""
-    size = len(rows)
-    out = _blank(size)
-    position = 0
-    for match in [*_OPTIONAL.finditer(template), None]:
-        plain = template[position : match.start() if match else len(template)]
-        out = out + _fill(plain, rows, size, optional=False)
-        if match:
-            out = out + _fill(match.group(1), rows, size, optional=True)
-            position = match.end()
-    return pd.Series(out, index=rows.index, dtype="string")
-
-
-def _blank(size: int) -> np.ndarray:
-    return np.full(size, "", dtype=object)
-
-
-def _fill(template: str, rows: pd.DataFrame, size: int, *, optional: bool) -> np.ndarray:
-    # Object arrays of str: ``+`` runs in numpy's C loop, one str concatenation per cell.
-    text = _blank(size)
-    missing = np.zeros(size, dtype=bool)
-    for literal, name, _, _ in string.Formatter().parse(template):
-        if literal:
-            text = text + literal
-        if name:
-            values = _as_text(rows[name])
-            missing |= values.isna().to_numpy(dtype=bool)
-            text = text + values.to_numpy(dtype=object, na_value="unknown")
-    if optional:
-        text[missing] = ""
-    return text
-
-
 def _findings(frame: pd.DataFrame, rule: Rule, fired: np.ndarray, paths: pd.Series) -> pd.DataFrame:
     template = rule.evidence or rule.title
-    fields = [name for _, name, _, _ in string.Formatter().parse(_OPTIONAL.sub(r"\1", template))]
+    fields = [
+        name for _, name, _, _ in string.Formatter().parse(OPTIONAL_PART.sub(r"\1", template))
+    ]
     columns = list(
         dict.fromkeys(["vm_key", "host", "cluster", "name", "vm_id", *filter(None, fields)])
     )

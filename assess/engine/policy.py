@@ -53,6 +53,7 @@ from __future__ import annotations
 
 import dataclasses
 import fnmatch
+import math
 import re
 import tomllib
 from collections.abc import Iterable
@@ -63,7 +64,7 @@ from typing import Any
 
 import pandas as pd
 
-from assess.engine.catalog import Catalog
+from assess.engine.catalog import MAX_EFFORT_HOURS, Catalog
 from assess.model.assessment import CONVERSION_PATHS, SEVERITIES
 from assess.model.diagnostics import InputError
 from assess.model.inventory import Inventory
@@ -154,7 +155,13 @@ class Policy:
             data = tomllib.loads(text)
         except tomllib.TOMLDecodeError as exc:
             raise InputError(path, f"not valid TOML: {exc}") from None
-        return _Parser(path, text).parse(data, today or date.today())
+        try:
+            return _Parser(path, text).parse(data, today or date.today())
+        except InputError:
+            raise
+        except (TypeError, ValueError, AttributeError, KeyError, RecursionError) as exc:
+            # A shape no check above foresaw: still a load error, never a crash.
+            raise InputError(path, f"malformed policy ({type(exc).__name__}: {exc})") from None
 
     # --- what the run asks of it -------------------------------------------------------------
     def apply_to_catalog(self, catalog: Catalog) -> Catalog:
@@ -405,9 +412,20 @@ class _Parser:
         if not isinstance(effort, dict) or set(effort) - {"rules", "paths"}:
             raise self.fail("effort", "must hold the tables [effort.rules] and [effort.paths]")
         for table, target in (("rules", policy.rule_effort), ("paths", policy.path_effort)):
-            for name, hours in effort.get(table, {}).items():
-                if not isinstance(hours, int | float) or isinstance(hours, bool) or hours < 0:
-                    raise self.fail(f"effort.{table}.{name}", "must be a number of hours >= 0")
+            entries = effort.get(table, {})
+            if not isinstance(entries, dict):
+                raise self.fail(f"effort.{table}", "must be a table of NAME = hours")
+            for name, hours in entries.items():
+                if (
+                    not isinstance(hours, int | float)
+                    or isinstance(hours, bool)
+                    or not math.isfinite(hours)
+                    or not 0 <= hours <= MAX_EFFORT_HOURS
+                ):
+                    raise self.fail(
+                        f"effort.{table}.{name}",
+                        f"must be a number of hours from 0 to {MAX_EFFORT_HOURS:g}",
+                    )
                 if table == "paths" and name not in CONVERSION_PATHS:
                     raise self.fail(
                         f"effort.paths.{name}",
@@ -485,6 +503,8 @@ class _Parser:
         for entry in raw:
             line = self.line_of("waiver", after)
             after = line or after
+            if not isinstance(entry, dict):
+                raise self.fail("waiver", "write waivers as [[waiver]] tables", after)
             unknown = set(entry) - _WAIVER_KEYS
             if unknown:
                 raise self.fail(f"waiver.{sorted(unknown)[0]}", "unknown waiver key", after)

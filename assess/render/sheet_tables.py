@@ -37,7 +37,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from assess.atomic import atomic_path
+from assess.atomic import OutputError, atomic_path
 from assess.model.assessment import (
     DATA_GAP_COLUMNS,
     FINDING_COLUMNS,
@@ -228,7 +228,10 @@ def write_csv(assessment: Assessment, out_dir: str | os.PathLike[str]) -> tuple[
     """Write ``vms.csv`` and ``findings.csv`` into ``out_dir`` (created if needed); each file
     is replaced atomically. Returns their paths."""
     out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(out, f"cannot create the folder: {exc.strerror or exc}") from None
     frames = sheet_frames(assessment)
     vms = write_frame_csv(frames["VMs"], out / CSV_FILES["VMs"])
     findings = write_frame_csv(frames["Findings"], out / CSV_FILES["Findings"])

@@ -124,7 +124,9 @@ def source_for(path: str) -> ModuleType:
     head = text_files.read_head(path)
     if not head:
         raise InputError(path, text_files.EMPTY_REASON)
-    if not table_files.is_workbook(head):
+    if table_files.is_workbook(head):
+        table_files.check_workbook_bounds(path)
+    else:
         if text_files.detect_encoding(head) is None:
             raise InputError(path, text_files.BINARY_REASON)
         if not text_files.decode_head(head).strip():

@@ -81,7 +81,7 @@ def progress(console: Console, description: str, total: int | None = None) -> It
         yield _no_progress
         return
     bar = Progress(
-        TextColumn("{task.description}"),
+        TextColumn("{task.description}", markup=False),
         BarColumn(),
         MofNCompleteColumn(),
         TimeElapsedColumn(),
@@ -93,7 +93,7 @@ def progress(console: Console, description: str, total: int | None = None) -> It
     def advance(*args: object) -> None:
         what, done, new_total = _progress_args(args)
         if what is not None:
-            bar.update(task, description=f"{description}: {what}")
+            bar.update(task, description=f"{description}: {terminal_text(what)}")
         if new_total is not None:
             bar.update(task, total=new_total)
         if done is None:
