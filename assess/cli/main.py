@@ -84,6 +84,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument("sources", nargs="+", metavar="SOURCE", help="file or folder")
     _add_output_options(run)
+    anonymizing = run.add_argument_group("anonymizing")
+    anonymizing.add_argument(
+        "--anonymize",
+        action="store_true",
+        help="replace VM, host, cluster and datacenter names, IPs and MACs with pseudonyms",
+    )
+    anonymizing.add_argument(
+        "--anonymize-salt-env",
+        metavar="VAR",
+        help="the secret salt from $VAR: the same salt gives the same pseudonyms "
+        "(implies --anonymize; without it every run uses a new random salt)",
+    )
 
     plan = commands.add_parser(
         "plan",
@@ -176,6 +188,19 @@ def build_parser() -> argparse.ArgumentParser:
     verify_cmd.add_argument("--json", metavar="F", help="write the result as JSON to F")
     verify_cmd.add_argument("--all", action="store_true", help="show every VM and difference")
     verify_cmd.add_argument("--quiet", "-q", action="store_true")
+    anonymize = commands.add_parser(
+        "anonymize",
+        help="write an anonymized copy of an RVTools workbook",
+        description="Copy an RVTools .xlsx export with VM, host, cluster, datacenter and DNS "
+        "names, IPs and MACs replaced by the pseudonyms 'run --anonymize' gives.",
+    )
+    anonymize.add_argument("source", metavar="RVTOOLS.xlsx")
+    anonymize.add_argument("--out", metavar="F", required=True)
+    anonymize.add_argument(
+        "--anonymize-salt-env",
+        metavar="VAR",
+        help="the secret salt from $VAR (without it, a new random salt)",
+    )
     for command in commands.choices.values():  # also after the command: `assess run --debug`
         command.add_argument("--debug", action="store_true", default=argparse.SUPPRESS)
     return parser

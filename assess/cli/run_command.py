@@ -212,6 +212,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     check_outputs(args)
     policy = load_policy(args)
     catalog = build_catalog(args, policy)
+    anonymize, anonymize_notes = pseudonymizer(args)
+    policy.messages.extend(anonymize_notes)
     console = output_console(args)
     with progress(console, "Reading inventories", total=None) as advance:
         results = load_sources(args.sources, on_progress=advance)
@@ -223,11 +225,32 @@ def cmd_run(args: argparse.Namespace) -> int:
         waive=policy.waive,
         keep=policy.keep,
         targets=policy.targets,
-        messages=policy.messages,
+        messages=policy.messages,  # the scope hook adds to it while the run goes
+        anonymize=anonymize,
     )
     context = report_context(args, policy, catalog, scope, [r.path for r in results])
     del results  # the inventories: only the assessment is needed from here on
     return finish_run(args, result, context)
+
+
+def pseudonymizer(args: argparse.Namespace):
+    """``(Pseudonymizer or None, notes)`` from ``--anonymize`` / ``--anonymize-salt-env``."""
+    import os
+
+    from assess.model.anonymize import Pseudonymizer, new_salt
+
+    variable = getattr(args, "anonymize_salt_env", None)
+    if not variable and not getattr(args, "anonymize", False):
+        return None, []
+    if variable:
+        salt = os.environ.get(variable, "")
+        if not salt:
+            raise UsageError(f"--anonymize-salt-env {variable}: ${variable} is not set or empty")
+        return Pseudonymizer(salt.encode()), []
+    return Pseudonymizer(new_salt()), [
+        "anonymized with a random salt: pseudonyms differ from run to run "
+        "(--anonymize-salt-env VAR gives stable ones)"
+    ]
 
 
 def default_report_path(folder: str, suffix: str, now: datetime | None = None) -> Path:

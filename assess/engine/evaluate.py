@@ -67,7 +67,7 @@ def assess(
     """Judge every VM. ``targets``: the engagement's goals (policy ``targets``) that make
     target reasons to convert apply to every VM (see ``assess.reasons``)."""
     frame = facts.frame
-    candidates = frame["generation"].ne(2).fillna(True).to_numpy(dtype=bool)
+    candidates = ~_already_gen2(frame)
 
     finding_parts: list[pd.DataFrame] = []
     unknown_ids = np.full(len(frame), "", dtype=object)
@@ -144,6 +144,14 @@ def assess(
         messages=notes,
         fact_evidence=facts.evidence,
     )
+
+
+def _already_gen2(frame: pd.DataFrame) -> np.ndarray:
+    """Hyper-V Generation 2 VMs: nothing to judge. A VMware or physical machine that lands
+    as Generation 2 is still judged: the move itself has blockers and fixes."""
+    gen2 = frame["generation"].eq(2).fillna(False)
+    on_hyperv = frame["source_platform"].eq("hyper-v").fillna(True)
+    return (gen2 & on_hyperv).to_numpy(dtype=bool)
 
 
 def conversion_paths(frame: pd.DataFrame) -> pd.Series:
@@ -302,7 +310,7 @@ def _vm_table(
 
     blockers, needs_data, fixes = count("blocker"), count("needs-data"), count("fix")
     warnings = count("warning")
-    generation2 = frame["generation"].eq(2).fillna(False).to_numpy(dtype=bool)
+    generation2 = _already_gen2(frame)
     is_kept = kept["reason"].notna().to_numpy(dtype=bool)
     waived_blockers = _per_vm_count(
         positions, (status == "waived") & (severity == "blocker"), size
@@ -361,6 +369,8 @@ def _vm_table(
             "name": frame["name"],
             "vm_id": frame["vm_id"],
             "generation": frame["generation"],
+            "source_platform": frame["source_platform"],
+            "landing_generation": frame["landing_generation"],
             "state": frame["state"],
             "verdict": verdict,
             "conversion_path": paths,

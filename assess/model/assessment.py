@@ -36,6 +36,8 @@ VM_COLUMNS: tuple[str, ...] = (
     "name",
     "vm_id",
     "generation",
+    "source_platform",  # hyper-v | vmware | physical
+    "landing_generation",  # the generation on Hyper-V after the move (BIOS 1, EFI 2)
     "state",
     "verdict",
     "conversion_path",

@@ -267,6 +267,57 @@ def _top_gap(assessment: Assessment) -> str:
     return f"{text}: {_lower_first(remedy)}" if remedy else text
 
 
+def _vms(count: int) -> str:
+    return f"{count:,} VM" + ("" if count == 1 else "s")
+
+
+def landing_figures(assessment: Assessment) -> dict[str, int]:
+    """VMware and physical machines: how many land as Generation 1 / 2 (or unknown) with the
+    usual tools, and by which route they can land as Generation 2."""
+    vms = assessment.vms
+    if "source_platform" not in vms or not len(vms):
+        return {}
+    moved = vms["source_platform"].isin(["vmware", "physical"]).fillna(False)
+    if not moved.any():
+        return {}
+    lands = vms["landing_generation"].astype("Int64")[moved]
+    route = vms["landing_route"].astype("string")[moved] if "landing_route" in vms else None
+
+    def routed(name: str) -> int:
+        return 0 if route is None else int(route.eq(name).fillna(False).sum())
+
+    return {
+        "moved": int(moved.sum()),
+        "gen1": int(lands.eq(1).fillna(False).sum()),
+        "gen2": int(lands.eq(2).fillna(False).sum()),
+        "unknown": int(lands.isna().sum()),
+        "fix-before-move": routed("fix-before-move"),
+        "convert-after-landing": routed("convert-after-landing"),
+        "blocked": routed("blocked"),
+    }
+
+
+def landing_sentence(assessment: Assessment) -> str:
+    """ "12 VMs would land as Gen 1; 9 can land as Gen 2 after a fix before the move ..." """
+    n = landing_figures(assessment)
+    if not n:
+        return ""
+    text = f"{_vms(n['gen1'])} would land as Gen 1"
+    if n["gen1"]:
+        text += f"; {n['fix-before-move']:,} can land as Gen 2 after a fix before the move"
+        if n["convert-after-landing"]:
+            text += f", {n['convert-after-landing']:,} by a conversion after landing"
+        if n["blocked"]:
+            text += f", {n['blocked']:,} cannot (32-bit or unsupported guest)"
+    one = n["gen2"] == 1
+    text += (
+        f"; {_vms(n['gen2'])} land{'s' if one else ''} as Gen 2 as {'it is' if one else 'they are'}"
+    )
+    if n["unknown"]:
+        text += f"; firmware unknown for {_vms(n['unknown'])}"
+    return f"Of {_vms(n['moved'])} moving from VMware or physical servers: {text}."
+
+
 def status_paragraph(assessment: Assessment) -> str:
     """A few sentences a consultant can paste into a status mail, built from the numbers."""
     table = verdict_table(assessment).set_index("verdict")
@@ -291,10 +342,18 @@ def status_paragraph(assessment: Assessment) -> str:
         reasons = _top_reasons(assessment, "blocked", "blocker")
         parts.append(f"{n} {_are(n)} blocked" + (f" ({reasons})" if reasons else ""))
     sentences = []
+    landing = landing_sentence(assessment)
+    if landing:
+        sentences.append(landing)
     if gen1:
         listed = ", ".join(parts[:-1]) + (" and " if len(parts) > 1 else "") + parts[-1]
         noun = "VM" if gen1 == 1 else "VMs"
-        sentences.append(f"Of {gen1:,} Generation 1 {noun}, {listed}.")
+        what = "to convert or move" if landing else "Generation 1"
+        sentences.append(
+            f"Of {gen1:,} {noun} {what}, {listed}."
+            if landing
+            else f"Of {gen1:,} {what} {noun}, {listed}."
+        )
     if count["stays-gen1"]:
         n = count["stays-gen1"]
         sentences.append(

@@ -395,6 +395,17 @@ def _workbook_heads(path: str, size: int, mtime_ns: int) -> tuple[tuple[str, tup
     return tuple((t.sheet or "", tuple(t.headers)) for t in tables)
 
 
+def sheet_names(path: str) -> list[str]:
+    """The worksheet names of a workbook (cheap: no sheet is parsed); ``[]`` when unreadable."""
+    try:
+        book = CalamineWorkbook.from_path(os.fspath(path))
+        return [m.name for m in book.sheets_metadata if m.typ == SheetTypeEnum.WorkSheet]
+    except (KeyboardInterrupt, SystemExit, MemoryError):
+        raise
+    except BaseException:  # the workbook reader raises many kinds on bad bytes
+        return []
+
+
 def workbook_heads(path: str) -> list[tuple[str, list[str]]]:
     """``(sheet, headers)`` of every worksheet, for sniffing; ``[]`` when unreadable."""
     try:
@@ -458,6 +469,10 @@ def _column_letter(index: int) -> str:
         index, rest = divmod(index - 1, 26)
         letters = chr(65 + rest) + letters
     return letters
+
+
+#: One workbook cell as text (numbers without a trailing ``.0``, dates ISO 8601).
+cell_text = _cell_text
 
 
 def _sheet_table(path: str, sheet: str, rows: list[list[Any]], first_row: int) -> Table | None:

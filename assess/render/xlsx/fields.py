@@ -24,7 +24,15 @@ CORE_FIELDS: dict[str, tuple[str, str]] = {
     "name": ("VM", "VM name as Hyper-V shows it."),
     "vm_name": ("VM", "VM name as Hyper-V shows it."),
     "vm_id": ("VM id", "Hyper-V VM id (GUID)."),
-    "generation": ("Generation", "VM generation: 1 or 2."),
+    "generation": (
+        "Generation",
+        "VM generation: 1 or 2 (VMware or physical: the one it lands as on Hyper-V).",
+    ),
+    "source_platform": ("Platform", "Where the VM runs today: hyper-v, vmware or physical."),
+    "landing_generation": (
+        "Lands as Gen",
+        "Generation on Hyper-V after the move with the usual tools: BIOS 1, EFI 2.",
+    ),
     "state": ("State", "VM state when collected."),
     "verdict": (
         "Verdict",
