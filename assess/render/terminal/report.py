@@ -161,6 +161,11 @@ def _hours(value: object, digits: int = 1) -> str:
     return f"{number:,.{digits}f}".rstrip("0")
 
 
+def _column_hours(value: object) -> str:
+    """A VM's hours in a table column: two decimals always, so the points line up."""
+    return "-" if is_na(value) else f"{float(value):,.2f}"  # type: ignore[arg-type]
+
+
 def _int(value: object) -> str:
     return "-" if is_na(value) else f"{int(value):,}"  # type: ignore[call-overload]
 
@@ -452,7 +457,7 @@ def vm_table(vms: pd.DataFrame, width: int = 100, rules: pd.DataFrame | None = N
                 "verdict": _verdict(vm["verdict"]),
                 "path": _text(vm["conversion_path"]),
                 "B/F": Text(f"{_int(vm['blockers'])}/{_int(vm['fixes'])}"),
-                "effort": Text(_hours(vm["effort_hours"], 2)),
+                "effort": Text(_column_hours(vm["effort_hours"])),
                 "rules": rule_text,
                 "why convert": Text("" if is_na(gains) else terminal_text(gains), style="dim"),
             }
