@@ -10,6 +10,7 @@ from assess.engine.catalog import Catalog
 from assess.engine.evaluate import KeepHook, WaiverHook, assess
 from assess.facts.derive import derive_facts
 from assess.facts.support_matrix import SupportMatrix
+from assess.model.anonymize import Pseudonymizer
 from assess.model.assessment import Assessment, InputSummary
 from assess.model.diagnostics import RowWarning
 from assess.model.inventory import Inventory
@@ -54,19 +55,39 @@ def assess_sources(
     messages: Sequence[str] = (),
     matrix_folder: Path | None = None,
     keep_inventory: bool = False,
+    anonymize: Pseudonymizer | None = None,
 ) -> RunResult:
     """Assess what the sources produced (files and scanned hosts alike). ``scope`` narrows
-    the inventory (policy scope), ``waive`` marks waived findings (policy waivers)."""
+    the inventory (policy scope), ``waive`` marks waived findings (policy waivers).
+    ``anonymize`` replaces names and addresses after the scope, before the facts: every
+    report, warning and note then shows pseudonyms only."""
     # The newest collection of a VM listed twice wins: join the inputs newest first.
     overlap = resolve_overlap(results)
     inventory = Inventory.concat(result.inventory for result in overlap.results)
     if scope is not None:
         inventory = scope(inventory)
+    if anonymize is not None:
+        for result in results:
+            anonymize.names("vm", result.templates)
+        inventory = anonymize.inventory(inventory)
     facts = derive_facts(inventory, SupportMatrix.load(matrix_folder))
     inputs = [
         summarize_input(r, overlap.collected_at.get(r.path), overlap.superseded.get(r.path, ""))
         for r in results
     ]
+    notes = [note for result in results for note in result.notes]
+    warnings = [w for result in results for w in result.warnings]
+    if anonymize is not None:
+        for summary in inputs:
+            summary.path = str(anonymize.text(summary.path))
+            summary.detail = str(anonymize.text(summary.detail))
+        notes = [str(anonymize.text(note)) for note in notes]
+        warnings = [
+            RowWarning(
+                str(anonymize.text(w.path)), w.line, w.column, str(anonymize.text(w.message))
+            )
+            for w in warnings
+        ]
     assessment = assess(
         facts,
         catalog,
@@ -74,9 +95,8 @@ def assess_sources(
         waive=waive,
         keep=keep,
         targets=targets,
-        messages=messages,
+        messages=[*notes, *messages],
     )
-    warnings = [w for result in results for w in result.warnings]
     partial = any(i.status != "ok" for i in inputs)
     return RunResult(
         assessment=assessment,

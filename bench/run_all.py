@@ -25,6 +25,7 @@ from bench.common import BENCH, PYTHON, Row, child_env, machine, print_table, re
 #: name -> (script, full arguments, quick arguments)
 BENCHMARKS: dict[str, tuple[str, list[str], list[str]]] = {
     "import": ("bench_import.py", ["--repeat", "5"], ["--repeat", "2", "--jsonl-vms", "0"]),
+    "rvtools": ("bench_rvtools.py", ["--repeat", "5"], ["--repeat", "2"]),
     "engine": ("bench_engine.py", ["--repeat", "5"], ["--repeat", "2"]),
     "e2e": (
         "bench_end_to_end.py",

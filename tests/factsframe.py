@@ -12,7 +12,8 @@ from assess.model.inventory import empty_table
 
 def facts_of(*vms: dict[str, Any]) -> Facts:
     """One row per dict: facts not named are unknown; ``generation`` defaults to 1 and the
-    word "unknown" makes it NA. Identity columns get simple values."""
+    word "unknown" makes it NA; ``source_platform`` defaults to hyper-v (derived facts always
+    know it). Identity columns get simple values."""
     rows = []
     for number, given in enumerate(vms, start=1):
         row: dict[str, Any] = {
@@ -26,8 +27,10 @@ def facts_of(*vms: dict[str, Any]) -> Facts:
             "origin": "test",
             "source_kind": "test",
             "generation": 1,
+            "source_platform": "hyper-v",
         }
-        row.update({k: v for k, v in given.items() if k not in row or k == "generation"})
+        defaults = ("generation", "source_platform")
+        row.update({k: v for k, v in given.items() if k not in row or k in defaults})
         if row["generation"] == "unknown":
             row["generation"] = None
         rows.append(row)

@@ -61,6 +61,17 @@ EXPECTED = {
     "BRANCH-APP01": ("needs-data", "unknown", {"OS003", "VM001"}),
     "BRANCH-OLD01": ("needs-data", "unknown", {"OS003", "VM003"}),
     "BRANCH-WEB02": ("already-gen2", "none", set()),
+    # RVTools CSV export of a vCenter: machines that land on Hyper-V by their firmware.
+    "VC-WEB01": ("ready-with-fixes", "mbr2gpt", {"VMW001", "BOOT003"}),
+    "VC-APP01": ("ready-with-fixes", "recapture", {"VMW001", "BOOT003"}),
+    "VC-SQL01": ("ready-with-fixes", "none", {"VM001", "VMW006"}),
+    "VC-LEGACY01": ("blocked", "rebuild", {"OS001", "VMW001"}),
+    # Oracle Linux 7 without its minor release: the matrix cannot settle it.
+    "VC-RAC01": ("needs-data", "none", {"VMW004", "VMW005", "DISK003", "OS003"}),
+    # "Windows Server 2016 or later" is a bound, not a release.
+    "VC-FILE01": ("needs-data", "unknown",
+                  {"VMW001", "VMW003", "VMW007", "DEV004", "BOOT001", "OS003"}),
+    "VC-OLDHW01": ("needs-data", "unknown", {"VMW002", "OS003"}),
 }  # fmt: skip
 
 
@@ -75,7 +86,7 @@ def test_sample_estate_shape(result) -> None:
     assert vms["host"].nunique() >= 3
     assert vms["cluster"].dropna().nunique() >= 2
     kinds = {i.kind for i in result.assessment.inputs}
-    assert {"collector", "template", "getvm-csv"} <= kinds
+    assert {"collector", "template", "getvm-csv", "rvtools"} <= kinds
     assert result.warnings == [] and not result.partial
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable
 
+from assess.cli.anonymize_command import cmd_anonymize
 from assess.cli.diff_command import run_diff
 from assess.cli.plan_command import cmd_plan
 from assess.cli.reference_commands import cmd_collector, cmd_explain, cmd_rules, cmd_template
@@ -22,4 +23,5 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "explain": cmd_explain,
     "diff": run_diff,
     "verify": run_verify,
+    "anonymize": cmd_anonymize,
 }

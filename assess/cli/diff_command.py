@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from assess.cli.exits import EXIT_OK
+from assess.cli.run_command import say
 from assess.diff.compare import compare, load_assessment
 from assess.model.diagnostics import InputError
 from assess.render.diff_report import render_diff, write_diff_json, write_diff_workbook
@@ -22,7 +23,7 @@ def run_diff(args: argparse.Namespace) -> int:
 
     errors = make_console(stream=sys.stderr)
     for note in diff.notes:
-        errors.print(f"note: {note}", highlight=False, soft_wrap=True)
+        say(errors, f"note: {note}")
     console = make_console(quiet=args.quiet)
     render_diff(diff, console)
 
@@ -35,5 +36,5 @@ def run_diff(args: argparse.Namespace) -> int:
         except OSError as exc:
             raise InputError(path, f"cannot write: {exc.strerror or exc}") from None
     for path in written:
-        console.print(f"wrote {path}", highlight=False, soft_wrap=True)
+        say(console, f"wrote {path}")
     return EXIT_OK

@@ -1,9 +1,9 @@
 """Command line: ``assess run | plan | scan | collector | template | rules | explain | diff |
 verify``.
 
-Exit codes: 0 done; 1 ``--fail-on`` threshold met (verify: an unexpected difference); 2 usage
-or input error, nothing assessed; 3 partial: some inputs or hosts failed, the rest was
-assessed and reported.
+Exit codes: see ``assess.cli.exits`` (0 done, 1 ``--fail-on`` or verify's unexpected
+difference, 2 usage/input/output error, 3 partial, 4 internal error, 128 + signal number
+when stopped by a signal).
 """
 
 from __future__ import annotations
@@ -14,8 +14,9 @@ import sys
 from collections.abc import Sequence
 
 from assess import __version__
+from assess.atomic import OutputError
 from assess.cli.commands import COMMANDS
-from assess.cli.exits import EXIT_INPUT, EXIT_OK, FAIL_ON_LEVELS, UsageError
+from assess.cli.exits import EXIT_INPUT, EXIT_INTERNAL, EXIT_OK, FAIL_ON_LEVELS, UsageError
 from assess.model.diagnostics import InputError
 
 
@@ -34,6 +35,16 @@ def _add_output_options(parser: argparse.ArgumentParser) -> None:
         "--no-save",
         action="store_true",
         help="write no report files unless --xlsx/--json/--csv name them",
+    )
+    out.add_argument("--client", metavar="NAME", help="client named in the reports")
+    out.add_argument(
+        "--engagement", metavar="TEXT", help="engagement named in the reports (project, phase)"
+    )
+    out.add_argument(
+        "--paper",
+        choices=["a4", "letter"],
+        default="a4",
+        help="paper size of the workbook's print setup (default: a4)",
     )
     out.add_argument("--vm", metavar="NAME", help="show one VM's facts and findings (name or id)")
     out.add_argument("--all", action="store_true", help="list every VM, not only the worst 50")
@@ -60,6 +71,9 @@ def build_parser() -> argparse.ArgumentParser:
         description="What stands between each Hyper-V Generation 1 VM and Generation 2.",
     )
     parser.add_argument("--version", action="version", version=f"gen2-assess {__version__}")
+    parser.add_argument(
+        "--debug", action="store_true", help="debug logging, and the traceback of an internal error"
+    )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     run = commands.add_parser(
@@ -70,6 +84,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument("sources", nargs="+", metavar="SOURCE", help="file or folder")
     _add_output_options(run)
+    anonymizing = run.add_argument_group("anonymizing")
+    anonymizing.add_argument(
+        "--anonymize",
+        action="store_true",
+        help="replace VM, host, cluster and datacenter names, IPs and MACs with pseudonyms",
+    )
+    anonymizing.add_argument(
+        "--anonymize-salt-env",
+        metavar="VAR",
+        help="the secret salt from $VAR: the same salt gives the same pseudonyms "
+        "(implies --anonymize; without it every run uses a new random salt)",
+    )
 
     plan = commands.add_parser(
         "plan",
@@ -126,8 +152,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     collector = commands.add_parser("collector", help="print or save the offline collector")
     collector.add_argument("--out", metavar="F")
-    template = commands.add_parser("template", help="write the CSV import template")
-    template.add_argument("--out", metavar="F")
+    template = commands.add_parser(
+        "template", help="write the import template (CSV, or a workbook with drop-down lists)"
+    )
+    template.add_argument("--out", metavar="F", help="F.csv, or F.xlsx for a workbook")
     rules = commands.add_parser("rules", help="list the rule catalog")
     rules.add_argument("--json", action="store_true", help="as JSON")
     rules.add_argument("--facts", action="store_true", help="list the facts rules may use")
@@ -160,17 +188,43 @@ def build_parser() -> argparse.ArgumentParser:
     verify_cmd.add_argument("--json", metavar="F", help="write the result as JSON to F")
     verify_cmd.add_argument("--all", action="store_true", help="show every VM and difference")
     verify_cmd.add_argument("--quiet", "-q", action="store_true")
+    anonymize = commands.add_parser(
+        "anonymize",
+        help="write an anonymized copy of an RVTools workbook",
+        description="Copy an RVTools .xlsx export with VM, host, cluster, datacenter and DNS "
+        "names, IPs and MACs replaced by the pseudonyms 'run --anonymize' gives.",
+    )
+    anonymize.add_argument("source", metavar="RVTOOLS.xlsx")
+    anonymize.add_argument("--out", metavar="F", required=True)
+    anonymize.add_argument(
+        "--anonymize-salt-env",
+        metavar="VAR",
+        help="the secret salt from $VAR (without it, a new random salt)",
+    )
+    for command in commands.choices.values():  # also after the command: `assess run --debug`
+        command.add_argument("--debug", action="store_true", default=argparse.SUPPRESS)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    debug = bool(getattr(args, "debug", False))
+    if debug:
+        import logging
+
+        logging.basicConfig(level=logging.DEBUG, stream=sys.stderr)
+    from assess.cli.stop_signals import Stopped, stop_on_signals
+
     try:
-        return COMMANDS[args.command](args)
-    except (InputError, UsageError) as exc:
-        print(f"assess: error: {exc}", file=sys.stderr)
+        with stop_on_signals():
+            return COMMANDS[args.command](args)
+    except (InputError, UsageError, OutputError) as exc:
+        print(f"assess: error: {one_line(exc)}", file=sys.stderr)
         return EXIT_INPUT
+    except Stopped as exc:
+        print(f"assess: stopped by {exc.name}", file=sys.stderr)
+        return exc.exit_code
     except KeyboardInterrupt:
         print("assess: interrupted", file=sys.stderr)
         return 130
@@ -179,3 +233,26 @@ def main(argv: Sequence[str] | None = None) -> int:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return EXIT_OK
+    except Exception as exc:  # a bug: never exit 1, which means "--fail-on threshold met"
+        if debug:
+            import traceback
+
+            traceback.print_exc()
+        hint = "" if debug else " (rerun with --debug for the traceback)"
+        print(
+            f"assess: internal error: {type(exc).__name__}: {one_line(exc)}{hint}",
+            file=sys.stderr,
+        )
+        return EXIT_INTERNAL
+
+
+def one_line(exc: BaseException, limit: int = 500) -> str:
+    """An exception's message as one line of printable text, at most ``limit`` characters."""
+    from assess.render.text_safety import terminal_text
+
+    try:
+        text = str(exc)
+    except Exception:
+        text = repr(exc)
+    text = terminal_text(text)
+    return text if len(text) <= limit else text[: limit - 1] + "…"

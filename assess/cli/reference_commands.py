@@ -5,10 +5,12 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
 
 from assess.atomic import write_text_atomic
 from assess.cli.exits import EXIT_OK, UsageError
 from assess.cli.run_command import build_catalog, load_policy, output_console
+from assess.render.text_safety import terminal_text
 
 
 def cmd_collector(args: argparse.Namespace) -> int:
@@ -18,7 +20,7 @@ def cmd_collector(args: argparse.Namespace) -> int:
     if args.out:
         # Windows PowerShell 5.1 reads a BOM-less file as the ANSI code page: keep the BOM.
         write_text_atomic(args.out, text, encoding="utf-8-sig")
-        print(f"wrote {args.out}", file=sys.stderr)
+        print(f"wrote {terminal_text(args.out)}", file=sys.stderr)
     else:
         sys.stdout.write(text)
     return EXIT_OK
@@ -27,9 +29,14 @@ def cmd_collector(args: argparse.Namespace) -> int:
 def cmd_template(args: argparse.Namespace) -> int:
     from assess.sources.template import template_text, write_template
 
-    if args.out:
-        write_template(args.out)
+    if args.out and Path(args.out).suffix.lower() == ".xlsx":
+        from assess.render.xlsx.template_workbook import write_template_workbook
+
+        write_template_workbook(args.out)
         print(f"wrote {args.out}", file=sys.stderr)
+    elif args.out:
+        write_template(args.out)
+        print(f"wrote {terminal_text(args.out)}", file=sys.stderr)
     else:
         sys.stdout.write(template_text())
     return EXIT_OK

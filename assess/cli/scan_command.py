@@ -17,10 +17,13 @@ from assess.atomic import atomic_path
 from assess.cli.exits import UsageError
 from assess.cli.run_command import (
     build_catalog,
+    check_outputs,
     error_console,
     finish_run,
     load_policy,
     output_console,
+    report_context,
+    say,
 )
 from assess.model.inventory import Inventory, table_from_rows
 from assess.sources import SourceResult
@@ -63,9 +66,14 @@ def _options(args: argparse.Namespace, password: str | None):
 
 
 def _targets(args: argparse.Namespace, options, warn) -> tuple[list, list[SourceResult]]:
-    """Targets to collect from, de-duplicated, and failed clusters as host rows."""
+    """Targets to collect from, de-duplicated, and failed clusters and nodes as host rows.
+
+    A cluster's node names are used as bare host names with the scheme, port and path the
+    operator gave for the cluster; a name that cannot be used is that node's failure.
+    """
     from assess.collector import NODE_LIST_SCRIPT
-    from assess.scan import ScanError, cluster_nodes, parse_target, read_hosts_file
+    from assess.scan import ScanError, cluster_nodes, node_target, parse_target, read_hosts_file
+    from assess.scan.targets import MAX_CLUSTER_NODES
 
     texts = list(args.hosts)
     if args.hosts_file:
@@ -76,17 +84,32 @@ def _targets(args: argparse.Namespace, options, warn) -> tuple[list, list[Source
     failed: list[SourceResult] = []
     try:
         targets = [parse_target(t, http=args.http, port=args.port) for t in texts]
-        for name in args.cluster:
-            cluster_target = parse_target(name, http=args.http, port=args.port)
-            try:
-                nodes = cluster_nodes(cluster_target, options, NODE_LIST_SCRIPT)
-            except ScanError as exc:
-                warn(f"cluster {name}: {exc}")
-                failed.append(_failed_host(cluster_target.label, exc.status, str(exc), name))
-                continue
-            targets += [parse_target(node, http=args.http, port=args.port) for node in nodes]
+        clusters = [parse_target(name, http=args.http, port=args.port) for name in args.cluster]
     except ValueError as exc:
         raise UsageError(str(exc)) from None
+    for name, cluster_target in zip(args.cluster, clusters, strict=True):
+        try:
+            nodes = cluster_nodes(cluster_target, options, NODE_LIST_SCRIPT)
+        except ScanError as exc:
+            warn(f"cluster {name}: {exc}")
+            failed.append(_failed_host(cluster_target.label, exc.status, str(exc), name))
+            continue
+        if len(nodes) > MAX_CLUSTER_NODES:
+            reason = (
+                f"cluster {name} lists {len(nodes)} nodes; a failover cluster has at most "
+                f"{MAX_CLUSTER_NODES}: only the first {MAX_CLUSTER_NODES} are scanned"
+            )
+            warn(reason)
+            failed.append(_failed_host(cluster_target.label, "bad-output", reason, name))
+            nodes = nodes[:MAX_CLUSTER_NODES]
+        for node in nodes:
+            try:
+                targets.append(node_target(node, cluster_target))
+            except ValueError as exc:
+                reason = f"cluster {name}: {exc}; not scanned"
+                warn(reason)
+                label = ascii(node[:60])[1:-1]
+                failed.append(_failed_host(label, "bad-output", reason, name))
     unique: dict[str, object] = {}
     for target in targets:
         unique.setdefault(target.label.lower(), target)
@@ -139,6 +162,7 @@ def _write_raw(path: str, results: Sequence) -> None:
 
 
 def run_scan(args: argparse.Namespace) -> int:
+    from assess.cli.report_context import ScopeRecorder
     from assess.collector import script_text
     from assess.pipeline import assess_sources
     from assess.render.terminal.scan_progress import scan_progress
@@ -147,8 +171,9 @@ def run_scan(args: argparse.Namespace) -> int:
     err = error_console()
 
     def warn(message: str) -> None:
-        err.print(f"warning: {message}", markup=False, highlight=False, soft_wrap=True)
+        say(err, f"warning: {message}")
 
+    check_outputs(args)
     policy = load_policy(args)
     catalog = build_catalog(args, policy)
     options = _options(args, _password(args))
@@ -181,15 +206,16 @@ def run_scan(args: argparse.Namespace) -> int:
     for result in results:
         if result.status != "ok":
             warn(f"{result.target}: {result.status}: {result.reason}")
+    scope = ScopeRecorder(policy)
     outcome = assess_sources(
         sources,
         catalog,
-        scope=policy.scope_inventory,
+        scope=scope,
         waive=policy.waive,
         keep=policy.keep,
         targets=policy.targets,
         messages=policy.messages,
     )
     if wrote_raw and not args.quiet:
-        console.print(f"wrote {args.out} (raw records)", markup=False, highlight=False)
-    return finish_run(args, outcome)
+        say(console, f"wrote {args.out} (raw records)")
+    return finish_run(args, outcome, report_context(args, policy, catalog, scope))

@@ -19,7 +19,6 @@ findings are marked waived with the keep entry's reason.
 
 from __future__ import annotations
 
-import re
 import string
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
@@ -28,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from assess.engine.catalog import Catalog, Rule
+from assess.engine.evidence import OPTIONAL_PART, render_evidence
 from assess.engine.reasons import reasons_to_convert
 from assess.facts.derive import FACT_BY_NAME, FACTS, Facts
 from assess.model.assessment import (
@@ -67,7 +67,7 @@ def assess(
     """Judge every VM. ``targets``: the engagement's goals (policy ``targets``) that make
     target reasons to convert apply to every VM (see ``assess.reasons``)."""
     frame = facts.frame
-    candidates = frame["generation"].ne(2).fillna(True).to_numpy(dtype=bool)
+    candidates = ~_already_gen2(frame)
 
     finding_parts: list[pd.DataFrame] = []
     unknown_ids = np.full(len(frame), "", dtype=object)
@@ -77,8 +77,13 @@ def assess(
     gap_parts: list[pd.DataFrame] = []
     paths = conversion_paths(frame)
 
+    failed_rules: list[str] = []
     for rule in catalog.rules:
-        result = rule.condition.evaluate(frame)
+        try:
+            result = rule.condition.evaluate(frame)
+        except Exception as exc:  # checked at load; never let one rule end the run
+            failed_rules.append(f"rule {rule.id} could not be evaluated ({type(exc).__name__})")
+            result = pd.Series(pd.NA, index=frame.index, dtype="boolean")
         fired = result.fillna(False).to_numpy(dtype=bool) & candidates
         unknown = result.isna().to_numpy(dtype=bool) & candidates
         evaluated += candidates & ~unknown
@@ -98,7 +103,7 @@ def assess(
     findings["status"] = "open"
     for column in ("waiver_reason", "waiver_owner", "waiver_expires"):
         findings[column] = pd.Series(pd.NA, index=findings.index, dtype="string")
-    notes: list[str] = list(messages)
+    notes: list[str] = [*messages, *(f"{text}; its result is unknown" for text in failed_rules)]
     if waive is not None:
         findings, waiver_messages = waive(findings, frame)
         notes.extend(waiver_messages)
@@ -141,6 +146,14 @@ def assess(
     )
 
 
+def _already_gen2(frame: pd.DataFrame) -> np.ndarray:
+    """Hyper-V Generation 2 VMs: nothing to judge. A VMware or physical machine that lands
+    as Generation 2 is still judged: the move itself has blockers and fixes."""
+    gen2 = frame["generation"].eq(2).fillna(False)
+    on_hyperv = frame["source_platform"].eq("hyper-v").fillna(True)
+    return (gen2 & on_hyperv).to_numpy(dtype=bool)
+
+
 def conversion_paths(frame: pd.DataFrame) -> pd.Series:
     """``none`` for Gen 2; ``rebuild`` when the guest cannot run on Gen 2 (32-bit or
     unsupported); otherwise the support matrix's path; ``unknown`` when the OS is unknown,
@@ -158,53 +171,11 @@ def conversion_paths(frame: pd.DataFrame) -> pd.Series:
 UNKNOWN_RELEASE_CONFIDENCE = 0.5
 
 
-_OPTIONAL = re.compile(r"\[([^\[\]]*)\]")
-
-
-def _as_text(values: pd.Series) -> pd.Series:
-    if values.dtype == "Float64":
-        values = values.round(1)
-    return values.astype("string")
-
-
-def render_evidence(template: str, rows: pd.DataFrame) -> pd.Series:
-    """Fill ``{fact}`` fields column-wise. A ``[...]`` part is left out for a VM when a fact
-    inside it is unknown; elsewhere an unknown fact reads "unknown"."""
-    size = len(rows)
-    out = _blank(size)
-    position = 0
-    for match in [*_OPTIONAL.finditer(template), None]:
-        plain = template[position : match.start() if match else len(template)]
-        out = out + _fill(plain, rows, size, optional=False)
-        if match:
-            out = out + _fill(match.group(1), rows, size, optional=True)
-            position = match.end()
-    return pd.Series(out, index=rows.index, dtype="string")
-
-
-def _blank(size: int) -> np.ndarray:
-    return np.full(size, "", dtype=object)
-
-
-def _fill(template: str, rows: pd.DataFrame, size: int, *, optional: bool) -> np.ndarray:
-    # Object arrays of str: ``+`` runs in numpy's C loop, one str concatenation per cell.
-    text = _blank(size)
-    missing = np.zeros(size, dtype=bool)
-    for literal, name, _, _ in string.Formatter().parse(template):
-        if literal:
-            text = text + literal
-        if name:
-            values = _as_text(rows[name])
-            missing |= values.isna().to_numpy(dtype=bool)
-            text = text + values.to_numpy(dtype=object, na_value="unknown")
-    if optional:
-        text[missing] = ""
-    return text
-
-
 def _findings(frame: pd.DataFrame, rule: Rule, fired: np.ndarray, paths: pd.Series) -> pd.DataFrame:
     template = rule.evidence or rule.title
-    fields = [name for _, name, _, _ in string.Formatter().parse(_OPTIONAL.sub(r"\1", template))]
+    fields = [
+        name for _, name, _, _ in string.Formatter().parse(OPTIONAL_PART.sub(r"\1", template))
+    ]
     columns = list(
         dict.fromkeys(["vm_key", "host", "cluster", "name", "vm_id", *filter(None, fields)])
     )
@@ -339,7 +310,7 @@ def _vm_table(
 
     blockers, needs_data, fixes = count("blocker"), count("needs-data"), count("fix")
     warnings = count("warning")
-    generation2 = frame["generation"].eq(2).fillna(False).to_numpy(dtype=bool)
+    generation2 = _already_gen2(frame)
     is_kept = kept["reason"].notna().to_numpy(dtype=bool)
     waived_blockers = _per_vm_count(
         positions, (status == "waived") & (severity == "blocker"), size
@@ -398,6 +369,8 @@ def _vm_table(
             "name": frame["name"],
             "vm_id": frame["vm_id"],
             "generation": frame["generation"],
+            "source_platform": frame["source_platform"],
+            "landing_generation": frame["landing_generation"],
             "state": frame["state"],
             "verdict": verdict,
             "conversion_path": paths,

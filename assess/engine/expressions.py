@@ -23,6 +23,7 @@ the lower-case forms. Inventories write the same value in many cases (``IDE``/``
 from __future__ import annotations
 
 import ast
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
@@ -49,6 +50,13 @@ _NA_FUNCTIONS = {"isna", "notna"}
 FUNCTIONS = frozenset(_TEXT_FUNCTIONS | _NA_FUNCTIONS)
 
 
+#: Bounds of a condition: longer or deeper ones are refused when the rules load (a rule
+#: condition is a line or two; these stop a hostile rule file from exhausting the parser).
+MAX_CONDITION_CHARS = 2_000
+MAX_CONDITION_DEPTH = 32
+MAX_LIST_ITEMS = 500
+
+
 class ExpressionError(ValueError):
     """A condition that cannot be used; the message says what and where."""
 
@@ -71,15 +79,52 @@ class Condition:
 
 def compile_condition(text: str, fact_types: Mapping[str, str]) -> Condition:
     """Parse ``text`` against the known facts (name -> pandas dtype)."""
+    if not isinstance(text, str):
+        raise ExpressionError("the condition must be text")
+    if len(text) > MAX_CONDITION_CHARS:
+        raise ExpressionError(f"longer than {MAX_CONDITION_CHARS:,} characters")
     try:
         tree = ast.parse(text.strip(), mode="eval")
     except SyntaxError as exc:
         raise ExpressionError(f"not an expression: {exc.msg} at column {exc.offset}") from None
+    except (ValueError, RecursionError, MemoryError) as exc:  # null bytes, huge numbers, depth
+        reason = "nested too deeply" if not isinstance(exc, ValueError) else str(exc)[:100]
+        raise ExpressionError(f"not an expression: {reason}") from None
+    if _depth(tree.body) > MAX_CONDITION_DEPTH:
+        raise ExpressionError(f"nested deeper than {MAX_CONDITION_DEPTH} levels")
     names: list[str] = []
     evaluate, kind = _compile(tree.body, fact_types, names)
     if kind not in {"bool", "const"}:
         raise ExpressionError("the condition must be true or false, not a value")
     return Condition(text.strip(), tuple(dict.fromkeys(names)), evaluate)
+
+
+def _depth(root: ast.AST) -> int:
+    """The depth of an expression tree (without recursion: the tree may be very deep)."""
+    deepest = 0
+    todo = [(root, 1)]
+    while todo:
+        node, depth = todo.pop()
+        deepest = max(deepest, depth)
+        if deepest > MAX_CONDITION_DEPTH:
+            break
+        todo.extend((child, depth + 1) for child in ast.iter_child_nodes(node))
+    return deepest
+
+
+def _number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _fold(node: ast.AST, compute: Callable[[], object]):
+    """A constant sub-expression, computed once now: its errors are load errors."""
+    try:
+        value = compute()
+    except (ArithmeticError, TypeError, ValueError) as exc:
+        raise ExpressionError(f"'{ast.unparse(node)}': {exc}") from None
+    if _number(value) and not math.isfinite(value):  # type: ignore[arg-type]
+        raise ExpressionError(f"'{ast.unparse(node)}' is not a finite number")
+    return (lambda f: value), "const"
 
 
 def _kind_of(dtype: str) -> str:
@@ -115,13 +160,26 @@ def _compile(node: ast.AST, facts: Mapping[str, str], names: list[str]):
         inner, kind = _compile(node.operand, facts, names)
         if kind not in {"number", "const"}:
             raise ExpressionError("'-' applies to numbers only")
+        if kind == "const":
+            value = inner(None)
+            if not _number(value):
+                raise ExpressionError(f"'{ast.unparse(node)}': '-' applies to numbers only")
+            return _fold(node, lambda: -value)
         return (lambda f: -inner(f)), kind
     if isinstance(node, ast.BinOp) and type(node.op) in _ARITH:
         left, lk = _compile(node.left, facts, names)
         right, rk = _compile(node.right, facts, names)
         if {lk, rk} - {"number", "const"}:
             raise ExpressionError("arithmetic applies to number facts only")
+        for kind, side in ((lk, left), (rk, right)):
+            if kind == "const" and not _number(side(None)):
+                raise ExpressionError(
+                    f"'{ast.unparse(node)}': arithmetic applies to numbers only, not text"
+                )
         op = _ARITH[type(node.op)]
+        if lk == rk == "const":
+            a, b = left(None), right(None)
+            return _fold(node, lambda: op(a, b))
         return (lambda f: op(left(f), right(f))), "number"
     if isinstance(node, ast.Compare):
         return _compile_compare(node, facts, names), "bool"
@@ -139,6 +197,8 @@ def _compile(node: ast.AST, facts: Mapping[str, str], names: list[str]):
         return (lambda f: f[name]), _kind_of(facts[name])
     if isinstance(node, ast.Constant) and isinstance(node.value, str | int | float | bool):
         value = node.value
+        if _number(value) and not math.isfinite(value):  # type: ignore[arg-type]
+            raise ExpressionError(f"'{ast.unparse(node)}' is not a finite number")
         return (lambda f: value), "const"
     raise ExpressionError(f"'{ast.unparse(node)}' is not allowed in a condition")
 
@@ -170,11 +230,22 @@ def _check_types(left_kind: str, right: ast.AST, right_kind: str, where: str) ->
     kinds = {left_kind, right_kind} - {"const"}
     if len(kinds) > 1:
         raise ExpressionError(f"{where} compares a {' with a '.join(sorted(kinds))}")
-    if right_kind == "const" and left_kind in {"text", "number"}:
-        value = _constant(right)
-        wanted = str if left_kind == "text" else int | float
-        if not isinstance(value, wanted) or isinstance(value, bool):
-            raise ExpressionError(f"{where} compares a {left_kind} fact with {value!r}")
+    if right_kind == "const" and left_kind in {"text", "number", "bool"}:
+        _check_constant(left_kind, _constant(right), where)
+
+
+def _check_constant(kind: str, value: object, where: str) -> None:
+    """A constant compared with a fact of ``kind`` must be of that kind."""
+    if kind == "text":
+        fits = isinstance(value, str)
+    elif kind == "number":
+        fits = _number(value)
+    elif kind == "bool":
+        fits = isinstance(value, bool) or value in (0, 1)
+    else:
+        return
+    if not fits:
+        raise ExpressionError(f"{where} compares a {kind} fact with {value!r}")
 
 
 def _compile_compare(node: ast.Compare, facts: Mapping[str, str], names: list[str]):
@@ -186,6 +257,10 @@ def _compile_compare(node: ast.Compare, facts: Mapping[str, str], names: list[st
         if isinstance(op, ast.In | ast.NotIn):
             if not isinstance(right_node, ast.List | ast.Tuple | ast.Set):
                 raise ExpressionError(f"{where}: 'in' needs a list of constants")
+            if len(right_node.elts) > MAX_LIST_ITEMS:
+                raise ExpressionError(f"{where}: a list of more than {MAX_LIST_ITEMS:,} items")
+            if left_kind == "const":
+                raise ExpressionError(f"{where}: 'in' needs a fact on its left")
             values = [_constant(v) for v in right_node.elts]
             for value in values:
                 _check_types(left_kind, ast.Constant(value), "const", where)  # type: ignore[arg-type]
@@ -196,7 +271,11 @@ def _compile_compare(node: ast.Compare, facts: Mapping[str, str], names: list[st
             right, right_kind = (lambda f: None), "const"
         elif type(op) in _COMPARE:
             right, right_kind = _compile(right_node, facts, names)
+            if left_kind == right_kind == "const":
+                raise ExpressionError(f"{where} compares two constants: name a fact")
             _check_types(left_kind, right_node, right_kind, where)
+            if left_kind == "const" and right_kind in {"text", "number", "bool"}:
+                _check_constant(right_kind, left(None), where)
             if "text" in {left_kind, right_kind}:
                 steps.append(_comparison(_lowered(left), _lowered(right), _COMPARE[type(op)]))
             else:

@@ -2,6 +2,8 @@
 
 Example (TOML)::
 
+    client = "Contoso Ltd"               # named in the reports (--client wins)
+    engagement = "Gen 2 wave 1"          # (--engagement wins)
     disabled = ["VM004"]                 # rules not evaluated at all
     rule_folders = ["custom-rules"]      # extra rule folders, relative to this file
 
@@ -51,6 +53,7 @@ from __future__ import annotations
 
 import dataclasses
 import fnmatch
+import math
 import re
 import tomllib
 from collections.abc import Iterable
@@ -61,12 +64,14 @@ from typing import Any
 
 import pandas as pd
 
-from assess.engine.catalog import Catalog
+from assess.engine.catalog import MAX_EFFORT_HOURS, Catalog
 from assess.model.assessment import CONVERSION_PATHS, SEVERITIES
 from assess.model.diagnostics import InputError
 from assess.model.inventory import Inventory
 
 _TOP_KEYS = {
+    "client",
+    "engagement",
     "disabled",
     "rule_folders",
     "severity",
@@ -116,6 +121,8 @@ class KeepGen1:
 @dataclass
 class Policy:
     path: str | None = None
+    client: str = ""  # named in the reports (``--client`` wins)
+    engagement: str = ""
     disabled: tuple[str, ...] = ()
     rule_folders: tuple[Path, ...] = ()
     severity: dict[str, str] = field(default_factory=dict)
@@ -148,7 +155,13 @@ class Policy:
             data = tomllib.loads(text)
         except tomllib.TOMLDecodeError as exc:
             raise InputError(path, f"not valid TOML: {exc}") from None
-        return _Parser(path, text).parse(data, today or date.today())
+        try:
+            return _Parser(path, text).parse(data, today or date.today())
+        except InputError:
+            raise
+        except (TypeError, ValueError, AttributeError, KeyError, RecursionError) as exc:
+            # A shape no check above foresaw: still a load error, never a crash.
+            raise InputError(path, f"malformed policy ({type(exc).__name__}: {exc})") from None
 
     # --- what the run asks of it -------------------------------------------------------------
     def apply_to_catalog(self, catalog: Catalog) -> Catalog:
@@ -223,6 +236,49 @@ class Policy:
         if dropped:
             self.messages.append(f"policy scope leaves out {dropped} of {len(vms)} VMs")
         return Inventory(tables)
+
+    def scope_exclusions(self, vms: pd.DataFrame) -> list[tuple[str, str, int]]:
+        """Per scope setting: (setting, its patterns, VMs of ``vms`` it alone leaves out),
+        for the report's scope section. Settings that leave nothing out are listed too."""
+        out: list[tuple[str, str, int]] = []
+        for key, column in (("vms", "name"), ("hosts", "host"), ("clusters", "cluster")):
+            include = self.scope.get(f"include_{key}")
+            if include:
+                out.append(
+                    (
+                        f"include_{key}",
+                        ", ".join(include),
+                        int((~_glob_any(vms[column], include)).sum()),
+                    )
+                )
+            exclude = self.scope.get(f"exclude_{key}")
+            if exclude:
+                out.append(
+                    (
+                        f"exclude_{key}",
+                        ", ".join(exclude),
+                        int(_glob_any(vms[column], exclude).sum()),
+                    )
+                )
+        states = self.scope.get("states")
+        if states:
+            wanted = {s.lower() for s in states}
+            kept = vms["state"].str.lower().isin(wanted).fillna(False)
+            out.append(("states", ", ".join(states), int((~kept).sum())))
+        notes = vms["notes"].fillna("").str.lower()
+        include_tags = self.scope.get("include_tags", ())
+        if include_tags:
+            has_all = pd.Series(True, index=vms.index)
+            for tag in include_tags:
+                has_all &= notes.str.contains(tag.lower(), regex=False)
+            out.append(("include_tags", ", ".join(include_tags), int((~has_all).sum())))
+        exclude_tags = self.scope.get("exclude_tags", ())
+        if exclude_tags:
+            has_any = pd.Series(False, index=vms.index)
+            for tag in exclude_tags:
+                has_any |= notes.str.contains(tag.lower(), regex=False)
+            out.append(("exclude_tags", ", ".join(exclude_tags), int(has_any.sum())))
+        return out
 
     def waive(self, findings: pd.DataFrame, facts: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
         """Mark findings waived; say which waivers expired or matched nothing."""
@@ -333,6 +389,11 @@ class _Parser:
             if key not in _TOP_KEYS:
                 raise self.fail(key, f"unknown key; known: {', '.join(sorted(_TOP_KEYS))}")
         policy = Policy(path=str(self.path), today=today)
+        for key in ("client", "engagement"):
+            value = data.get(key, "")
+            if not isinstance(value, str):
+                raise self.fail(key, "must be text")
+            setattr(policy, key, value.strip())
         policy.disabled = tuple(
             r.upper() for r in self.strings(data.get("disabled", []), "disabled")
         )
@@ -351,9 +412,20 @@ class _Parser:
         if not isinstance(effort, dict) or set(effort) - {"rules", "paths"}:
             raise self.fail("effort", "must hold the tables [effort.rules] and [effort.paths]")
         for table, target in (("rules", policy.rule_effort), ("paths", policy.path_effort)):
-            for name, hours in effort.get(table, {}).items():
-                if not isinstance(hours, int | float) or isinstance(hours, bool) or hours < 0:
-                    raise self.fail(f"effort.{table}.{name}", "must be a number of hours >= 0")
+            entries = effort.get(table, {})
+            if not isinstance(entries, dict):
+                raise self.fail(f"effort.{table}", "must be a table of NAME = hours")
+            for name, hours in entries.items():
+                if (
+                    not isinstance(hours, int | float)
+                    or isinstance(hours, bool)
+                    or not math.isfinite(hours)
+                    or not 0 <= hours <= MAX_EFFORT_HOURS
+                ):
+                    raise self.fail(
+                        f"effort.{table}.{name}",
+                        f"must be a number of hours from 0 to {MAX_EFFORT_HOURS:g}",
+                    )
                 if table == "paths" and name not in CONVERSION_PATHS:
                     raise self.fail(
                         f"effort.paths.{name}",
@@ -431,6 +503,8 @@ class _Parser:
         for entry in raw:
             line = self.line_of("waiver", after)
             after = line or after
+            if not isinstance(entry, dict):
+                raise self.fail("waiver", "write waivers as [[waiver]] tables", after)
             unknown = set(entry) - _WAIVER_KEYS
             if unknown:
                 raise self.fail(f"waiver.{sorted(unknown)[0]}", "unknown waiver key", after)

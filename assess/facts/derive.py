@@ -21,16 +21,25 @@ from assess.facts.support_matrix import SupportMatrix, version_tuple
 from assess.model.inventory import BOOL, FLOAT, INT, STRING, Inventory
 from assess.model.os_identity import identify_os
 
+_GUEST_HOW_VMWARE = (
+    "VMware: power the VM on with VMware Tools running and export RVTools again "
+    "(OS according to the VMware Tools)."
+)
 _GUEST_HOW = (
     "Start the VM with the Data Exchange (KVP) integration service on and collect again, "
-    "or fill OSName and OSArchitecture in the template."
+    "or fill OSName and OSArchitecture in the template. " + _GUEST_HOW_VMWARE
 )
 _DISK_HOW = (
     "Collect with the collector script (Get-VMHardDiskDrive, Get-VHD), or fill BootController, "
     "BootDiskFormat and BootDiskType in the template."
 )
-_DEVICE_HOW = "Collect with the collector script, or fill the matching template column."
+_DEVICE_HOW = (
+    "Collect with the collector script, or fill the matching template column. VMware: "
+    "RVTools lists no serial ports (and floppy drives only up to 3.x): check the VM's "
+    "settings in vSphere."
+)
 _HOST_HOW = "Collect from the host with the collector script (Win32_OperatingSystem)."
+_VDISK_HOW = "VMware: export RVTools with its vDisk tab."
 
 
 @dataclass(frozen=True)
@@ -42,8 +51,42 @@ class Fact:
     how_to_get: str
 
 
+_FIRMWARE_HOW = "Fill the Firmware column of RVTools vInfo (RVTools 3.9 or newer reports it)."
+
 FACTS: tuple[Fact, ...] = (
-    Fact("generation", INT, "Generation", "VM generation (1 or 2)", "Get-VM Generation"),
+    Fact(
+        "generation",
+        INT,
+        "Generation",
+        "VM generation (1 or 2); for a VMware or physical machine the one it lands as",
+        "Get-VM Generation",
+    ),
+    Fact(
+        "source_platform",
+        STRING,
+        "Platform",
+        "where the VM runs today: hyper-v, vmware or physical",
+        "",
+    ),
+    Fact("firmware", STRING, "Firmware", "bios or efi (Generation 1 is BIOS)", _FIRMWARE_HOW),
+    Fact(
+        "landing_generation",
+        INT,
+        "Lands as Gen",
+        "the generation it has on Hyper-V after the move with the usual tools "
+        "(SCVMM, WAC, Veeam, Azure Migrate: BIOS gives 1, EFI gives 2)",
+        _FIRMWARE_HOW,
+    ),
+    Fact(
+        "landing_route",
+        STRING,
+        "Route to Gen 2",
+        "lands-gen2, fix-before-move (MBR2GPT or GPT+ESP in the guest, then EFI firmware), "
+        "convert-after-landing or blocked",
+        _FIRMWARE_HOW + " " + _GUEST_HOW_VMWARE,
+    ),
+    Fact("secure_boot", BOOL, "Secure Boot now", "Secure Boot on at the source", _FIRMWARE_HOW),
+    Fact("hardware_version", STRING, "HW version", "VMware virtual hardware version", ""),
     Fact("state", STRING, "State", "VM state when collected", "Get-VM State"),
     Fact("os_family", STRING, "OS family", "windows, linux or freebsd", _GUEST_HOW),
     Fact("os_distro", STRING, "OS distribution", "windows-server, ubuntu, rhel, ...", _GUEST_HOW),
@@ -92,7 +135,8 @@ FACTS: tuple[Fact, ...] = (
         STRING,
         "Partition style",
         "MBR or GPT (a Gen 1 Windows guest boots from MBR)",
-        "Fill PartitionStyle in the template (Get-Disk inside the guest).",
+        "Fill PartitionStyle in the template (Get-Disk inside the guest); RVTools does not "
+        "report it.",
     ),
     Fact(
         "first_boot_device",
@@ -131,6 +175,21 @@ FACTS: tuple[Fact, ...] = (
     ),
     Fact("passthrough_disk_count", INT, "Pass-through disks", "physical disks", _DISK_HOW),
     Fact("disk_count", INT, "Disks", "virtual hard disks attached", _DISK_HOW),
+    Fact(
+        "ide_disk_count",
+        INT,
+        "IDE disks",
+        "disks on an IDE controller, boot disk included",
+        _DISK_HOW + " " + _VDISK_HOW,
+    ),
+    Fact(
+        "independent_disk_count",
+        INT,
+        "Independent disks",
+        "VMware disks in independent mode (no snapshots, so no changed-block reads)",
+        _VDISK_HOW,
+    ),
+    Fact("usb_device_count", INT, "USB devices", "VMware USB devices", "VMware: the vUSB tab."),
     Fact("checkpoint_count", INT, "Checkpoints", "checkpoints (snapshots)", _DEVICE_HOW),
     Fact("replication_enabled", BOOL, "Replica", "Hyper-V Replica configured", _DEVICE_HOW),
     Fact("config_version", STRING, "Config version", "VM configuration version", "Get-VM Version"),
@@ -217,16 +276,19 @@ def derive_facts(inventory: Inventory, matrix: SupportMatrix) -> Facts:
             "collector": "collector",
             "template": "template",
             "getvm-csv": "Get-VM export",
+            "rvtools": "RVTools",
         }
     ).fillna(kind)
 
     b.set("generation", vms["generation"], from_where + ": Generation")
     b.set("state", vms["state"], from_where + ": State")
+    _platform_facts(b, vms, from_where)
     _guest_facts(b, vms, matrix, from_where)
     _disk_facts(b, vms, inventory["disks"], from_where)
     _device_facts(b, vms, inventory, from_where)
     _vm_facts(b, vms, from_where)
     _host_facts(b, vms, inventory["hosts"])
+    _moved_vm_facts(b, vms)
 
     frame = vms[list(IDENTITY_COLUMNS)].copy()
     for fact in FACTS:
@@ -268,6 +330,7 @@ _GUEST_ORIGIN = {
     "getvm-csv": "Get-VM export",
     "azure-migrate": "Azure Migrate",
     "nri-hyperv-report": "nri-hyperv report",
+    "rvtools": "vInfo OS (VMware Tools, else configuration file)",
 }
 
 
@@ -350,6 +413,117 @@ def _guest_facts(
     b.set("os_conversion_path", col(11), col(10).astype(STRING))
 
 
+# --- source platform and landing ------------------------------------------------------------
+
+_LANDS_AS = {"bios": 1, "efi": 2}
+
+
+def _platform_facts(b: _Builder, vms: pd.DataFrame, from_where: pd.Series) -> None:
+    """Where the VM runs, its firmware, and the generation it lands as on Hyper-V.
+
+    SCVMM, Windows Admin Center, Veeam Instant Recovery and Azure Migrate create a
+    Generation 1 VM from a BIOS machine and Generation 2 from an EFI one; a Hyper-V VM keeps
+    its generation. For a VMware or physical machine ``generation`` is the one it lands as,
+    so every Generation 1 rule speaks about the VM it becomes."""
+    platform = vms["source_platform"]
+    b.set("source_platform", platform, from_where + ": platform")
+    b.fill(
+        "source_platform", pd.Series("hyper-v", index=vms.index), "inferred: a Hyper-V inventory"
+    )
+    moved = b.values["source_platform"].ne("hyper-v")
+    firmware_label = from_where.map({"RVTools": "vInfo Firmware"}).fillna("Boot Type")
+    b.set("firmware", vms["firmware"], from_where + ": " + firmware_label)
+    generation = b.values["generation"]
+    b.fill(
+        "firmware",
+        generation.map({1: "bios", 2: "efi"}).where(~moved),
+        "inferred: Generation 1 boots with BIOS, Generation 2 with UEFI",
+    )
+    lands = b.values["firmware"].map(_LANDS_AS).astype(INT)
+    b.set(
+        "landing_generation",
+        lands.where(moved),
+        "inferred: "
+        + b.values["firmware"].astype(STRING)
+        + " firmware; SCVMM, WAC, Veeam and Azure Migrate create Generation "
+        + lands.astype(STRING)
+        + " from it",
+    )
+    b.fill("landing_generation", generation.where(~moved), "a Hyper-V VM keeps its generation")
+    b.fill(
+        "generation",
+        b.values["landing_generation"].where(moved),
+        "inferred: the generation it lands as on Hyper-V ("
+        + b.values["firmware"].astype(STRING)
+        + " firmware)",
+    )
+    b.set("secure_boot", vms["secure_boot"], from_where + ": Secure Boot")
+    b.set("hardware_version", vms["hardware_version"], from_where + ": HW version")
+
+
+def _moved_vm_facts(b: _Builder, vms: pd.DataFrame) -> None:
+    """VMware and physical machines: Hyper-V-only devices and settings they cannot have,
+    VMware disk modes and USB, and the cheapest route to land as Generation 2."""
+    moved = b.values["source_platform"].ne("hyper-v")
+    none = pd.Series(0, index=vms.index).where(moved)
+    no = pd.Series(False, index=vms.index).where(moved)
+    b.fill("remotefx_3d_count", none, "inferred: RemoteFX exists only on Hyper-V")
+    b.fill("replication_enabled", no, "inferred: Hyper-V Replica exists only on Hyper-V")
+    b.fill("is_clustered", no, "inferred: not a Hyper-V failover cluster role yet")
+    b.fill(
+        "legacy_nic_count",
+        none,
+        "inferred: the conversion gives the new VM synthetic network adapters",
+    )
+    b.set(
+        "independent_disk_count",
+        vms["independent_disk_count"],
+        "RVTools: vDisk Disk Mode independent_*",
+    )
+    b.set("usb_device_count", vms["usb_device_count"], "RVTools: vUSB")
+    b.set("landing_route", *_landing_route(b, moved))
+
+
+def _landing_route(b: _Builder, moved: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """The cheapest way to land as Generation 2 (NA when firmware or guest is unknown)."""
+    firmware = b.values["firmware"]
+    path = b.values["os_conversion_path"]
+    cannot = b.values["os_gen2_support"].eq("no").fillna(False) | b.values["os_arch"].eq(
+        "x86"
+    ).fillna(False)
+    bios = firmware.eq("bios").fillna(False)
+    route = pd.Series(pd.NA, index=firmware.index, dtype=STRING)
+    route = route.mask(firmware.eq("efi").fillna(False), "lands-gen2")
+    route = route.mask(bios & path.isin(["mbr2gpt", "linux-efi"]).fillna(False), "fix-before-move")
+    route = route.mask(bios & path.eq("recapture").fillna(False), "convert-after-landing")
+    route = route.mask(bios & cannot, "blocked")
+    route = route.where(moved)
+    evidence = pd.Series(
+        np.select(
+            [
+                route.eq("lands-gen2").fillna(False).to_numpy(),
+                route.eq("fix-before-move").fillna(False).to_numpy(),
+                route.eq("convert-after-landing").fillna(False).to_numpy(),
+                route.eq("blocked").fillna(False).to_numpy(),
+            ],
+            [
+                "inferred: EFI firmware lands as Generation 2; check the Secure Boot template "
+                "its guest needs",
+                "inferred: BIOS firmware; the guest converts in place ("
+                + path.fillna("").astype(str).to_numpy(dtype=object)
+                + ") on VMware, then firmware EFI before the move",
+                "inferred: BIOS firmware and a guest without in-place conversion (recapture): "
+                "land as Generation 1, convert after landing",
+                "inferred: the guest cannot run on Generation 2 (32-bit or unsupported)",
+            ],
+            default="",
+        ),
+        index=firmware.index,
+        dtype=STRING,
+    )
+    return route, evidence
+
+
 # --- disks --------------------------------------------------------------------------------
 
 _EXTENSION_FORMAT = {".vhd": "VHD", ".avhd": "VHD", ".vhdx": "VHDX", ".avhdx": "VHDX"}
@@ -360,22 +534,41 @@ def _format_from_path(paths: pd.Series) -> pd.Series:
     return ext.map(_EXTENSION_FORMAT).astype(STRING)
 
 
+def _said(vms: pd.DataFrame, collector: str, rvtools: str) -> pd.Series:
+    """Evidence per VM: what the collector call is, or which RVTools tab and column."""
+    from_rvtools = vms["source_kind"].eq("rvtools").fillna(False).to_numpy()
+    return pd.Series(np.where(from_rvtools, rvtools, collector), index=vms.index, dtype=STRING)
+
+
 def _disk_facts(b: _Builder, vms: pd.DataFrame, disks: pd.DataFrame, from_where: pd.Series) -> None:
     listed = vms["disks_listed"].fillna(False).astype(bool)
     d = disks[disks["vm_key"].isin(vms.index[listed])].copy()
     d["generation"] = d["vm_key"].map(vms["generation"])
-    passthrough = d["disk_number"].notna()
+    vmware = d["vm_key"].map(b.values["source_platform"]).eq("vmware").fillna(False)
+    passthrough = d["disk_number"].notna() | d["raw_mapping"].fillna(False)
     fmt = d["vhd_format"].fillna(_format_from_path(d["path"]))
     fmt = fmt.mask(passthrough, "PassThrough")
     d["format"] = fmt
     # Gen 1 BIOS boots the first hard disk on the IDE controllers (0:0, 0:1, 1:0, 1:1).
+    # A VMware VM boots from its first hard disk ("Hard disk 1"), whatever the bus.
     bootable = d["controller_type"].eq("IDE").fillna(False) & d["generation"].ne(2).fillna(True)
     gen2_boot = d["controller_type"].eq("SCSI").fillna(False) & d["generation"].eq(2).fillna(False)
-    candidates = d[bootable | gen2_boot].sort_values(
-        ["vm_key", "controller_number", "controller_location"], na_position="last"
+    d["disk_order"] = pd.to_numeric(
+        d["label"].str.extract(r"(\d+)\s*$", expand=False), errors="coerce"
+    )
+    candidates = d[(bootable | gen2_boot) & ~vmware | vmware].sort_values(
+        ["vm_key", "disk_order", "controller_number", "controller_location"], na_position="last"
     )
     boot = candidates.drop_duplicates("vm_key").set_index("vm_key")
-    detail = "collector: Get-VMHardDiskDrive"
+    detail = pd.Series(
+        np.where(
+            vms["source_platform"].eq("vmware").fillna(False),
+            "RVTools: vDisk (the first hard disk boots)",
+            "collector: Get-VMHardDiskDrive",
+        ),
+        index=vms.index,
+        dtype=STRING,
+    )
     has_boot = pd.Series(vms.index.isin(boot.index), index=vms.index).astype(BOOL)
     b.set("has_boot_disk", has_boot.where(listed, pd.NA), detail)
     b.set("boot_disk_controller", boot["controller_type"], detail)
@@ -389,6 +582,8 @@ def _disk_facts(b: _Builder, vms: pd.DataFrame, disks: pd.DataFrame, from_where:
         index=boot.index,
     )
     fmt_ev = fmt_ev.mask(boot["disk_number"].notna(), "collector: DiskNumber (pass-through)")
+    fmt_ev = fmt_ev.mask(boot["format"].eq("VMDK").fillna(False), "RVTools: vDisk (a VMDK)")
+    fmt_ev = fmt_ev.mask(boot["raw_mapping"].fillna(False), "RVTools: vDisk Raw (an RDM)")
     b.set("boot_disk_format", boot["format"], fmt_ev)
     boot_type = boot["vhd_type"].mask(
         boot["vhd_type"].isna() & boot["parent_path"].notna(), "Differencing"
@@ -397,9 +592,19 @@ def _disk_facts(b: _Builder, vms: pd.DataFrame, disks: pd.DataFrame, from_where:
         boot["path"].str.lower().str.contains(r"\.avhdx?$", na=False), "Differencing"
     )
     # A pass-through disk is a physical disk: no VHD type, never differencing.
-    boot_type = boot_type.mask(boot["disk_number"].notna(), "Physical")
-    b.set("boot_disk_type", boot_type, "collector: Get-VHD VhdType / ParentPath")
-    b.set("boot_disk_size_gb", boot["size_bytes"].astype(FLOAT) / 2**30, "collector: Get-VHD Size")
+    boot_type = boot_type.mask(
+        boot["disk_number"].notna() | boot["raw_mapping"].fillna(False), "Physical"
+    )
+    b.set(
+        "boot_disk_type",
+        boot_type,
+        _said(vms, "collector: Get-VHD VhdType / ParentPath", "RVTools: vDisk Thin / delta file"),
+    )
+    b.set(
+        "boot_disk_size_gb",
+        boot["size_bytes"].astype(FLOAT) / 2**30,
+        _said(vms, "collector: Get-VHD Size", "RVTools: vDisk Capacity MiB"),
+    )
 
     # One-row-per-VM inventories state the boot disk directly.
     template = from_where + ": "
@@ -424,6 +629,14 @@ def _disk_facts(b: _Builder, vms: pd.DataFrame, disks: pd.DataFrame, from_where:
         "boot_disk_partition_style",
         pd.Series("MBR", index=vms.index).where(windows_gen1 & has_disk),
         "inferred: a Generation 1 Windows guest boots with BIOS from an MBR disk",
+    )
+    windows_efi = b.values["os_family"].eq("windows").fillna(False) & b.values["firmware"].eq(
+        "efi"
+    ).fillna(False)
+    b.fill(
+        "boot_disk_partition_style",
+        pd.Series("GPT", index=vms.index).where(windows_efi & has_disk),
+        "inferred: Windows boots with UEFI only from a GPT disk",
     )
 
     # Counts over the detail table (data disks = every disk but the boot disk).
@@ -454,6 +667,7 @@ def _disk_facts(b: _Builder, vms: pd.DataFrame, disks: pd.DataFrame, from_where:
         )
     data = d[~is_boot]
     listed_index = vms.index[listed]
+    detail = _said(vms, "collector: Get-VMHardDiskDrive", "RVTools: vDisk")
 
     def count(mask: pd.Series, frame: pd.DataFrame) -> pd.Series:
         counts = frame[mask.fillna(False).astype(bool)].groupby("vm_key").size()
@@ -461,13 +675,28 @@ def _disk_facts(b: _Builder, vms: pd.DataFrame, disks: pd.DataFrame, from_where:
 
     b.set("ide_data_disk_count", count(data["controller_type"].eq("IDE"), data), detail)
     b.fill("ide_data_disk_count", vms["ide_data_disk_count"], template + "IDEDataDisks")
-    b.set("vhd_data_disk_count", count(data["format"].eq("VHD"), data), "collector: Get-VHD")
+    b.set(
+        "vhd_data_disk_count",
+        count(data["format"].eq("VHD"), data),
+        _said(vms, "collector: Get-VHD", "RVTools: vDisk (VMDK disks)"),
+    )
     b.fill("vhd_data_disk_count", vms["vhd_data_disk_count"], template + "VHDDataDisks")
-    b.set("shared_disk_count", count(d["shared"], d), "collector: SupportPersistentReservations")
+    b.set(
+        "shared_disk_count",
+        count(d["shared"], d),
+        _said(vms, "collector: SupportPersistentReservations", "RVTools: vDisk Sharing mode"),
+    )
     b.fill("shared_disk_count", vms["shared_disk_count"], template + "SharedDisks")
-    b.set("passthrough_disk_count", count(d["disk_number"].notna(), d), detail)
+    b.set("passthrough_disk_count", count(passthrough, d), detail)
     b.fill("passthrough_disk_count", vms["passthrough_disk_count"], template + "PassThroughDisks")
     b.set("disk_count", count(pd.Series(True, index=d.index), d), detail)
+    b.set("ide_disk_count", count(d["controller_type"].eq("IDE"), d), detail)
+    ide_boot = b.values["boot_disk_controller"].eq("IDE").astype(INT)
+    b.fill(
+        "ide_disk_count",
+        b.values["ide_data_disk_count"] + ide_boot,
+        template + "BootController + IDEDataDisks",
+    )
 
 
 # --- devices ------------------------------------------------------------------------------
@@ -490,20 +719,32 @@ def _device_facts(
     b.set(
         "legacy_nic_count",
         _count_listed(vms, nics, "nics_listed", nics["is_legacy"]),
-        "collector: Get-VMNetworkAdapter IsLegacy",
+        _said(
+            vms,
+            "collector: Get-VMNetworkAdapter IsLegacy",
+            "RVTools: vNetwork (the conversion gives synthetic adapters)",
+        ),
     )
     b.fill("legacy_nic_count", vms["legacy_nic_count"], template + "LegacyNICs")
     b.set(
         "synthetic_nic_count",
         _count_listed(vms, nics, "nics_listed", nics["is_legacy"].eq(False)),
-        "collector: Get-VMNetworkAdapter IsLegacy",
+        _said(
+            vms,
+            "collector: Get-VMNetworkAdapter IsLegacy",
+            "RVTools: vNetwork (the conversion gives synthetic adapters)",
+        ),
     )
 
     floppies = inventory["floppies"]
     with_media = floppies[floppies["path"].notna()]
     listed = vms["floppies_listed"].fillna(False).astype(bool)
     media = pd.Series(vms.index.isin(with_media["vm_key"]), index=vms.index).where(listed)
-    b.set("floppy_media", media, "collector: Get-VMFloppyDiskDrive Path")
+    b.set(
+        "floppy_media",
+        media,
+        _said(vms, "collector: Get-VMFloppyDiskDrive Path", "RVTools: vFloppy"),
+    )
     b.fill("floppy_media", vms["floppy_media"], template + "FloppyAttached")
     b.set(
         "floppy_path",
@@ -525,7 +766,7 @@ def _device_facts(
     b.set(
         "physical_dvd_count",
         _count_listed(vms, dvd, "dvd_drives_listed", dvd["media_type"].eq("Physical")),
-        "collector: Get-VMDvdDrive",
+        _said(vms, "collector: Get-VMDvdDrive", "RVTools: vCD Device Type"),
     )
     declared = vms["dvd_media"].str.lower()
     b.fill(
@@ -707,7 +948,11 @@ def _host_facts(b: _Builder, vms: pd.DataFrame, hosts: pd.DataFrame) -> None:
     version = host_key.map(by_host["os_version"]).astype(STRING)
     display = caption.fillna(version)
     display = display.mask(caption.notna() & version.notna(), caption + " (" + version + ")")
-    b.set("host_os", display, "collector: host Win32_OperatingSystem")
+    b.set(
+        "host_os",
+        display,
+        _said(vms, "collector: host Win32_OperatingSystem", "RVTools: vHost ESX Version"),
+    )
     b.set("host_gen2_capable", _host_windows_version(version), "collector: host OS version")
     declared = vms["host_os"]
     b.fill("host_os", declared, "inventory: HostOS")

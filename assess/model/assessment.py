@@ -36,6 +36,8 @@ VM_COLUMNS: tuple[str, ...] = (
     "name",
     "vm_id",
     "generation",
+    "source_platform",  # hyper-v | vmware | physical
+    "landing_generation",  # the generation on Hyper-V after the move (BIOS 1, EFI 2)
     "state",
     "verdict",
     "conversion_path",
@@ -130,6 +132,34 @@ class InputSummary:
 
 
 @dataclass
+class ReportContext:
+    """What the reports state about the engagement and its assumptions (the workbook's
+    "Scope and assumptions" sheet). Filled by the command line from its options, the policy
+    and the catalog; the engine leaves it empty."""
+
+    client: str = ""
+    engagement: str = ""
+    paper: str = "a4"  # a4 | letter
+    policy_path: str = ""
+    disabled_rules: tuple[str, ...] = ()
+    #: (rule, catalog severity, severity in this run)
+    severity_overrides: tuple[tuple[str, str, str], ...] = ()
+    rule_effort_overrides: dict[str, float] = field(default_factory=dict)
+    path_effort_overrides: dict[str, float] = field(default_factory=dict)
+    #: Base hours per conversion path as assumed in this run (after overrides).
+    path_effort: dict[str, float] = field(default_factory=dict)
+    #: One dict per policy waiver or keep-on-Gen-1 decision: vm, rule, reason, owner, expires.
+    waivers: tuple[dict[str, str], ...] = ()
+    keep_gen1: tuple[dict[str, str], ...] = ()
+    #: (scope setting, its patterns, VMs it leaves out) and how many VMs the scope saw.
+    scope_exclusions: tuple[tuple[str, str, int], ...] = ()
+    scope_seen: int = 0
+    #: Input path -> when it was written (file time, UTC), for inputs read from files.
+    input_times: dict[str, datetime] = field(default_factory=dict)
+    catalog: str = ""  # which catalog: version and a digest of its files
+
+
+@dataclass
 class Assessment:
     """Everything a report needs. DataFrames have exactly the columns declared above
     (``vms`` has the fact columns after ``VM_COLUMNS``)."""
@@ -146,6 +176,7 @@ class Assessment:
     messages: list[str] = field(default_factory=list)  # warnings about inputs, policy, waivers
     #: Where each fact came from: index = vm_key, one text column per fact (NA = nothing known).
     fact_evidence: pd.DataFrame | None = None
+    context: ReportContext = field(default_factory=ReportContext)
 
     def verdict_counts(self) -> dict[str, int]:
         counts = self.vms["verdict"].value_counts()

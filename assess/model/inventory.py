@@ -61,6 +61,14 @@ SCHEMA: dict[str, dict[str, str]] = {
         "name": STRING,
         "cluster": STRING,
         "source_kind": STRING,  # the KIND of the source module that read it
+        # Where the VM runs today: hyper-v | vmware | physical (NA: a Hyper-V inventory).
+        "source_platform": STRING,
+        "firmware": STRING,  # bios | efi, as the source platform reports it
+        "datacenter": STRING,
+        "hardware_version": STRING,  # VMware virtual hardware, e.g. "19" (vmx-19)
+        "ip_addresses": STRING,  # ";"-joined
+        "usb_device_count": INT,
+        "independent_disk_count": INT,
         "generation": INT,
         "config_version": STRING,
         "state": STRING,
@@ -137,13 +145,16 @@ SCHEMA: dict[str, dict[str, str]] = {
     },
     "disks": {
         **_ROW_KEYS,
-        "controller_type": STRING,  # IDE | SCSI
+        "controller_type": STRING,  # IDE | SCSI (VMware also SATA | NVMe)
         "controller_number": INT,
         "controller_location": INT,
         "path": STRING,
+        "label": STRING,  # VMware "Hard disk 1": the first is the boot disk
         "disk_number": INT,  # set only for pass-through disks
+        "raw_mapping": BOOL,  # VMware raw device mapping (no VMDK)
+        "disk_mode": STRING,  # VMware: persistent | independent_persistent | ...
         "shared": BOOL,
-        "vhd_format": STRING,  # VHD | VHDX | VHDSet
+        "vhd_format": STRING,  # VHD | VHDX | VHDSet (VMware: VMDK)
         "vhd_type": STRING,  # Fixed | Dynamic | Differencing
         "size_bytes": INT,
         "file_size_bytes": INT,

@@ -3,10 +3,20 @@
 The terminal panel and the workbook's Summary sheet show the same tables (VMs by verdict,
 findings by rule, effort by conversion path / host / cluster) and the same status paragraph,
 so both read them from here. Everything is plain pandas over the assessment's frames.
+
+One rounding for every report: a VM's effort is rounded once to ``VM_DECIMALS`` (half up;
+quarter hours survive), every total is the sum of those figures rounded half up to
+``TOTAL_DECIMALS``, and the rounded figures are what the reports write: the VMs sheet adds
+up to the Summary, and the terminal and the workbook show the same numbers. Shares are
+whole percentages (half up) of the same counts, stored as the rounded fraction so Excel's
+``0%`` format and the terminal print the same figure.
 """
 
 from __future__ import annotations
 
+import math
+
+import numpy as np
 import pandas as pd
 
 from assess.model.assessment import (
@@ -23,8 +33,38 @@ _SEVERITY_RANK = {severity: rank for rank, severity in enumerate(SEVERITIES)}
 NO_CLUSTER = "(no cluster)"
 
 
+VM_DECIMALS = 2
+TOTAL_DECIMALS = 1
+
+
+def round_hours(values: pd.Series, decimals: int = TOTAL_DECIMALS) -> pd.Series:
+    """Hours rounded half up to ``decimals`` (NA stays NA): the one rounding of effort every
+    report uses."""
+    scale = 10.0**decimals
+    # The small nudge keeps 2.25 (stored as 2.2499999...) rounding up, as people expect.
+    return np.floor(values.astype("float64") * scale + 0.5 + 1e-9) / scale
+
+
+def round_hour(value: float, decimals: int = TOTAL_DECIMALS) -> float:
+    """``round_hours`` for one figure."""
+    return float(round_hours(pd.Series([value], dtype="float64"), decimals).iloc[0])
+
+
+def share(count: int, total: int) -> float:
+    """``count`` of ``total`` as a whole percentage (half up), returned as a fraction."""
+    if total <= 0:
+        return 0.0
+    return math.floor(count * 100 / total + 0.5) / 100
+
+
+def rounded_effort(vms: pd.DataFrame) -> pd.Series:
+    """Each VM's effort as the reports show it (rounded; NA for unknown)."""
+    numbers = pd.to_numeric(vms["effort_hours"], errors="coerce").astype("float64")
+    return round_hours(numbers, VM_DECIMALS)
+
+
 def _effort(frame: pd.DataFrame) -> pd.Series:
-    return pd.to_numeric(frame["effort_hours"], errors="coerce").astype("float64").fillna(0.0)
+    return rounded_effort(frame).fillna(0.0)
 
 
 def worst_first(vms: pd.DataFrame) -> pd.DataFrame:
@@ -46,6 +86,14 @@ def worst_first(vms: pd.DataFrame) -> pd.DataFrame:
     )
     order = keys.sort_values(list(keys.columns), kind="stable").index
     return vms.loc[order]
+
+
+def report_vms(vms: pd.DataFrame) -> pd.DataFrame:
+    """VMs as every list shows them: worst first, effort rounded the one way."""
+    ordered = worst_first(vms)
+    if ordered.empty:
+        return ordered
+    return ordered.assign(effort_hours=rounded_effort(ordered))
 
 
 def findings_in_report_order(findings: pd.DataFrame, vms_in_order: pd.DataFrame) -> pd.DataFrame:
@@ -72,13 +120,12 @@ def verdict_table(assessment: Assessment) -> pd.DataFrame:
     vms = assessment.vms
     counts = assessment.verdict_counts()
     effort = _effort(vms).groupby(vms["verdict"]).sum() if len(vms) else pd.Series(dtype=float)
-    total = max(len(vms), 1)
     return pd.DataFrame(
         {
             "verdict": list(VERDICTS),
             "vms": [counts[v] for v in VERDICTS],
-            "share": [counts[v] / total for v in VERDICTS],
-            "effort_hours": [float(effort.get(v, 0.0)) for v in VERDICTS],
+            "share": [share(counts[v], len(vms)) for v in VERDICTS],
+            "effort_hours": [round_hour(float(effort.get(v, 0.0))) for v in VERDICTS],
         }
     )
 
@@ -114,7 +161,7 @@ def path_table(assessment: Assessment) -> pd.DataFrame:
         return pd.DataFrame(columns=["conversion_path", "vms", "effort_hours"])
     path = vms["conversion_path"].astype("string").fillna("unknown")
     grouped = pd.DataFrame({"path": path, "effort": _effort(vms)}).groupby("path")["effort"]
-    table = pd.DataFrame({"vms": grouped.size(), "effort_hours": grouped.sum()})
+    table = pd.DataFrame({"vms": grouped.size(), "effort_hours": round_hours(grouped.sum())})
     order = [p for p in CONVERSION_PATHS if p in table.index]
     order += sorted(p for p in table.index if p not in CONVERSION_PATHS)
     return table.loc[order].rename_axis("conversion_path").reset_index()
@@ -134,7 +181,7 @@ def _group_table(assessment: Assessment, by: list[str]) -> pd.DataFrame:
     counts = pd.crosstab([keys[c] for c in by], vms["verdict"].astype("string"))
     counts = counts.reindex(columns=list(VERDICTS), fill_value=0)
     effort = _effort(vms).groupby([keys[c] for c in by]).sum()
-    table = counts.assign(vms=counts.sum(axis=1), effort_hours=effort)
+    table = counts.assign(vms=counts.sum(axis=1), effort_hours=round_hours(effort))
     table.columns.name = None
     table = table.reset_index()[columns]
     # Clusters and hosts by name; VMs outside any cluster after the clusters.
@@ -220,6 +267,57 @@ def _top_gap(assessment: Assessment) -> str:
     return f"{text}: {_lower_first(remedy)}" if remedy else text
 
 
+def _vms(count: int) -> str:
+    return f"{count:,} VM" + ("" if count == 1 else "s")
+
+
+def landing_figures(assessment: Assessment) -> dict[str, int]:
+    """VMware and physical machines: how many land as Generation 1 / 2 (or unknown) with the
+    usual tools, and by which route they can land as Generation 2."""
+    vms = assessment.vms
+    if "source_platform" not in vms or not len(vms):
+        return {}
+    moved = vms["source_platform"].isin(["vmware", "physical"]).fillna(False)
+    if not moved.any():
+        return {}
+    lands = vms["landing_generation"].astype("Int64")[moved]
+    route = vms["landing_route"].astype("string")[moved] if "landing_route" in vms else None
+
+    def routed(name: str) -> int:
+        return 0 if route is None else int(route.eq(name).fillna(False).sum())
+
+    return {
+        "moved": int(moved.sum()),
+        "gen1": int(lands.eq(1).fillna(False).sum()),
+        "gen2": int(lands.eq(2).fillna(False).sum()),
+        "unknown": int(lands.isna().sum()),
+        "fix-before-move": routed("fix-before-move"),
+        "convert-after-landing": routed("convert-after-landing"),
+        "blocked": routed("blocked"),
+    }
+
+
+def landing_sentence(assessment: Assessment) -> str:
+    """ "12 VMs would land as Gen 1; 9 can land as Gen 2 after a fix before the move ..." """
+    n = landing_figures(assessment)
+    if not n:
+        return ""
+    text = f"{_vms(n['gen1'])} would land as Gen 1"
+    if n["gen1"]:
+        text += f"; {n['fix-before-move']:,} can land as Gen 2 after a fix before the move"
+        if n["convert-after-landing"]:
+            text += f", {n['convert-after-landing']:,} by a conversion after landing"
+        if n["blocked"]:
+            text += f", {n['blocked']:,} cannot (32-bit or unsupported guest)"
+    one = n["gen2"] == 1
+    text += (
+        f"; {_vms(n['gen2'])} land{'s' if one else ''} as Gen 2 as {'it is' if one else 'they are'}"
+    )
+    if n["unknown"]:
+        text += f"; firmware unknown for {_vms(n['unknown'])}"
+    return f"Of {_vms(n['moved'])} moving from VMware or physical servers: {text}."
+
+
 def status_paragraph(assessment: Assessment) -> str:
     """A few sentences a consultant can paste into a status mail, built from the numbers."""
     table = verdict_table(assessment).set_index("verdict")
@@ -244,10 +342,18 @@ def status_paragraph(assessment: Assessment) -> str:
         reasons = _top_reasons(assessment, "blocked", "blocker")
         parts.append(f"{n} {_are(n)} blocked" + (f" ({reasons})" if reasons else ""))
     sentences = []
+    landing = landing_sentence(assessment)
+    if landing:
+        sentences.append(landing)
     if gen1:
         listed = ", ".join(parts[:-1]) + (" and " if len(parts) > 1 else "") + parts[-1]
         noun = "VM" if gen1 == 1 else "VMs"
-        sentences.append(f"Of {gen1:,} Generation 1 {noun}, {listed}.")
+        what = "to convert or move" if landing else "Generation 1"
+        sentences.append(
+            f"Of {gen1:,} {noun} {what}, {listed}."
+            if landing
+            else f"Of {gen1:,} {what} {noun}, {listed}."
+        )
     if count["stays-gen1"]:
         n = count["stays-gen1"]
         sentences.append(

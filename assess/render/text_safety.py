@@ -10,8 +10,9 @@ reinterpreted on import (OWASP "CSV injection"). So:
 * CSV has no cell types, so such fields get a leading ``'`` (the OWASP advice). Tools that
   read our CSV must strip one leading ``'`` from text fields that start with ``'`` followed
   by one of the dangerous characters;
-* terminal output drops control characters (an ESC in a VM name must not repaint the
-  consultant's screen).
+* terminal output drops control characters (an ESC in a VM name or a file name must not
+  repaint the consultant's screen or set its title) and bidirectional overrides, and is
+  printed without Rich markup.
 """
 
 from __future__ import annotations
@@ -27,7 +28,9 @@ DANGEROUS_LEADS: tuple[str, ...] = ("=", "+", "-", "@", "\t", "\r")
 EXCEL_MAX_TEXT = 32_767
 TRUNCATION_MARK = " [truncated]"
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# C0 and C1 controls (ESC, CSI, OSC...), and the invisible bidirectional controls that make a
+# terminal show text in another order than it is ("Trojan source").
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 _LINE_BREAKS = re.compile(r"[\t\n\r]+")
 
 
@@ -82,8 +85,11 @@ def to_text(value: object, sep: str = " ") -> str | None:
 
 
 def terminal_text(value: object, *, single_line: bool = True) -> str:
-    """Inventory text made safe to print: control characters removed; with ``single_line``
-    tabs and line breaks become one space so a table row stays one row."""
+    """Text made safe to print: control characters (C0, C1 with ESC, bidirectional
+    overrides) removed; with ``single_line`` tabs and line breaks become one space so a
+    table row stays one row. The one sanitiser for every path, inventory text and
+    host-supplied text that reaches the terminal; print the result with ``markup=False``
+    (Rich markup in a name must stay text: no styles, no live links)."""
     text = to_text(value) or ""
     if single_line:
         text = _LINE_BREAKS.sub(" ", text)

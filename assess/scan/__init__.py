@@ -10,7 +10,7 @@ from assess.scan.errors import ScanError
 from assess.scan.options import AUTH_METHODS, ConnectionOptions
 from assess.scan.runner import DEFAULT_WORKERS, cluster_nodes, collect_all
 from assess.scan.session import STATUSES, HostResult, collect_host
-from assess.scan.targets import Target, parse_target, read_hosts_file
+from assess.scan.targets import Target, node_target, parse_target, read_hosts_file
 
 __all__ = [
     "AUTH_METHODS",
@@ -23,6 +23,7 @@ __all__ = [
     "cluster_nodes",
     "collect_all",
     "collect_host",
+    "node_target",
     "parse_target",
     "read_hosts_file",
 ]

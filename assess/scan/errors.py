@@ -15,6 +15,7 @@ from pypsrp.exceptions import (
 )
 
 from assess.scan.redact import Redactor
+from assess.scan.transport import HostAbandoned, HostSentTooMuch
 
 try:  # pyspnego is a pypsrp dependency; guard anyway so a broken install still maps errors.
     from spnego.exceptions import SpnegoError
@@ -43,6 +44,10 @@ def classify_exception(
     ``connected`` tells whether the WinRM service had answered at least once: a
     connection error before that means the host was never reached.
     """
+    if isinstance(exc, HostSentTooMuch):
+        return "bad-output", str(exc)
+    if isinstance(exc, HostAbandoned):
+        return "timeout", "the host was still sending at its deadline; connection closed"
     if isinstance(exc, AuthenticationError):
         return (
             "auth-failed",

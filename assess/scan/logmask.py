@@ -17,7 +17,17 @@ from contextlib import contextmanager
 
 from assess.scan.redact import Redactor
 
-LIBRARY_LOGGERS = ("pypsrp", "psrpcore", "spnego", "requests_credssp", "requests", "urllib3")
+# The remoting libraries, and this package's own loggers (belt and braces: our messages are
+# built from masked texts already).
+LIBRARY_LOGGERS = (
+    "pypsrp",
+    "psrpcore",
+    "spnego",
+    "requests_credssp",
+    "requests",
+    "urllib3",
+    "assess",
+)
 
 
 class _MaskingFilter(logging.Filter):

@@ -21,7 +21,7 @@ from assess.scan.session import (
     invoke,
     run_collector,
 )
-from assess.scan.targets import Target
+from assess.scan.targets import MAX_CLUSTER_NODES, Target
 
 log = logging.getLogger("assess.scan")
 
@@ -175,14 +175,21 @@ def _cluster_record(lines: list[str]) -> dict[str, Any] | None:
 
 
 def _node_names(nodes: object) -> list[str]:
-    """Node names from a list of ``{"name","state"}`` (or one unwrapped node, or plain names)."""
+    """Node names from a list of ``{"name","state"}`` (or one unwrapped node, or plain names).
+
+    Names are returned as the host wrote them (a name that is not text as its ``str``):
+    checking them is the caller's job, so that a bad one can be reported by name.
+    """
     if isinstance(nodes, dict | str):
         nodes = [nodes]
     if not isinstance(nodes, list):
         return []
     names: list[str] = []
-    for node in nodes:
+    for node in nodes[: 4 * MAX_CLUSTER_NODES]:
         name = node.get("name", node.get("Name")) if isinstance(node, dict) else node
-        if isinstance(name, str) and name.strip() and name.strip() not in names:
-            names.append(name.strip())
+        if name is None:
+            continue
+        text = name.strip() if isinstance(name, str) else str(name)[:200]
+        if text and text not in names:
+            names.append(text)
     return names

@@ -36,7 +36,13 @@ from assess.scan.logmask import masking_logs
 from assess.scan.options import ConnectionOptions
 from assess.scan.redact import Redactor
 from assess.scan.targets import Target
-from assess.scan.transport import bound_waits, open_wsman
+from assess.scan.transport import (
+    HostAbandoned,
+    HostSentTooMuch,
+    ResponseGuard,
+    bound_waits,
+    open_wsman,
+)
 
 log = logging.getLogger("assess.scan")
 
@@ -54,6 +60,13 @@ CLEANUP_S = 3
 # How long past the deadline the watchdog waits before abandoning a connection:
 # room for the two cleanup requests (each CLEANUP_S plus a second of reading) and more.
 WATCHDOG_GRACE_S = 2 * (CLEANUP_S + 1) + 3.0
+# What one host's script may write: records (output strings) and their total size. The
+# collector writes one record per VM plus a few; a Hyper-V host holds at most 1,024 VMs,
+# and a record is a few KiB.
+MAX_HOST_RECORDS = 50_000
+MAX_HOST_OUTPUT_CHARS = 64 * 1024 * 1024
+# Error and warning records kept per host (only the first few are ever shown).
+MAX_STREAM_RECORDS = 1_000
 
 PhaseCallback = Callable[[str], None]
 
@@ -134,6 +147,7 @@ class _Box:
 
     raw: RawRun | None = None
     output: list[Any] | None = None  # the pipeline's live output list, read only on abandon
+    guard: ResponseGuard | None = None
 
 
 def invoke(
@@ -168,8 +182,11 @@ def invoke(
     raw = box.raw
     if raw is None:
         log.debug("%s: abandoning an unresponsive connection", target.label)
+        if box.guard is not None:
+            box.guard.abandon()  # the connection thread stops reading now
         reason = f"no result within {options.timeout:g} s; the host stopped answering"
-        received = [redactor.text(str(item).strip()) for item in list(box.output or ())]
+        output = list(box.output or ())[:MAX_HOST_RECORDS]
+        received = [redactor.record_line(str(item).strip()) for item in output]
         raw = RawRun(lines=[line for line in received if line], failure=("timeout", reason))
     return raw, time.monotonic() - started
 
@@ -187,6 +204,9 @@ def _invoke(
 ) -> RawRun:
     raw = RawRun()
     wsman = open_wsman(target, options)
+    guard = ResponseGuard(deadline)
+    guard.install(wsman)
+    box.guard = guard
     pool = RunspacePool(wsman)
     ps: PowerShell | None = None
     connected = False
@@ -203,7 +223,12 @@ def _invoke(
         box.output = ps.output
         if on_phase is not None:
             on_phase("running")
+        counted = _OutputCount()
         while ps.state == PSInvocationState.RUNNING:
+            too_much = counted.over_limit(ps.output)
+            if too_much:
+                raw.failure = ("bad-output", too_much)
+                break
             if cancel is not None and cancel.is_set():
                 raw.failure = ("timeout", "the scan was cancelled")
                 break
@@ -213,9 +238,12 @@ def _invoke(
                 break
             operation = bound_waits(wsman, remaining, options.connect_timeout)
             ps.poll_invoke(timeout=min(POLL_S, operation))
+    except HostSentTooMuch as exc:
+        raw.failure = ("bad-output", str(exc))
+        log.debug("%s: bad-output: %s", target.label, exc)
     except Exception as exc:
         status, reason = classify_exception(exc, redactor, connected=connected, port=target.port)
-        if time.monotonic() >= deadline:
+        if isinstance(exc, HostAbandoned) or time.monotonic() >= deadline:
             status, reason = (
                 "timeout",
                 f"no complete result within {options.timeout:g} s ({reason})",
@@ -223,10 +251,30 @@ def _invoke(
         raw.failure = (status, reason)
         log.debug("%s: %s: %s", target.label, status, reason)
     finally:
+        guard.hard_deadline = time.monotonic() + 2 * (CLEANUP_S + 1)
         _cleanup(wsman, pool, ps, redactor, target.label)
     if ps is not None:
         _harvest(ps, raw, redactor)
     return raw
+
+
+class _OutputCount:
+    """Counts what the pipeline wrote so far against the per-host bounds."""
+
+    def __init__(self) -> None:
+        self.seen = 0
+        self.chars = 0
+
+    def over_limit(self, output: list[Any]) -> str | None:
+        for item in output[self.seen :]:
+            self.chars += len(item) if isinstance(item, str) else 256
+        self.seen = len(output)
+        if self.seen > MAX_HOST_RECORDS:
+            return f"the host wrote over {MAX_HOST_RECORDS:,} records; stopped reading it"
+        if self.chars > MAX_HOST_OUTPUT_CHARS:
+            size = MAX_HOST_OUTPUT_CHARS // (1024 * 1024)
+            return f"the host wrote over {size} MiB of records; stopped reading it"
+        return None
 
 
 def _cleanup(
@@ -250,8 +298,12 @@ def _cleanup(
 
 
 def _harvest(ps: PowerShell, raw: RawRun, redactor: Redactor) -> None:
-    """Copy output lines and streams from the pipeline into ``raw`` (redacted)."""
-    for item in ps.output:
+    """Copy output lines and streams from the pipeline into ``raw`` (redacted).
+
+    Output over the per-host bounds is evidence of nothing: it is dropped, not copied.
+    """
+    over = raw.failure is not None and raw.failure[0] == "bad-output"
+    for item in () if over else ps.output:
         if isinstance(item, str):
             text = item.strip()
         else:
@@ -262,9 +314,9 @@ def _harvest(ps: PowerShell, raw: RawRun, redactor: Redactor) -> None:
         if "\n" in text or "\r" in text:
             text, changed = _compact(text)
             raw.recompacted += changed
-        raw.lines.append(redactor.text(text))
+        raw.lines.append(redactor.record_line(text))
 
-    errors = list(ps.streams.error)
+    errors = list(ps.streams.error)[:MAX_STREAM_RECORDS]
     if ps.state == PSInvocationState.FAILED:
         last = errors.pop() if errors else None
         raw.terminating_error = redactor.line(_record_text(last)) if last else "the pipeline failed"
@@ -272,7 +324,8 @@ def _harvest(ps: PowerShell, raw: RawRun, redactor: Redactor) -> None:
         raw.stopped_remotely = True
     raw.errors = [redactor.line(_record_text(record)) for record in errors]
     raw.warnings = [
-        redactor.line(getattr(record, "message", None) or record) for record in ps.streams.warning
+        redactor.line(getattr(record, "message", None) or record)
+        for record in ps.streams.warning[:MAX_STREAM_RECORDS]
     ]
 
 

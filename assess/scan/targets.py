@@ -148,6 +148,32 @@ def _hostname(name: str, raw: str) -> str:
     return name
 
 
+# A failover cluster has at most 64 nodes.
+MAX_CLUSTER_NODES = 64
+
+
+def node_target(name: object, cluster: Target) -> Target:
+    """The endpoint of a cluster node, from the name the cluster reported.
+
+    Only a bare host name (DNS labels, optionally a fully qualified name) or an IPv4
+    address is accepted; the scheme, port and WSMan path are the operator's, those used
+    for the cluster itself. A node list can otherwise redirect the credentials to any
+    URL, or downgrade an https scan to http. Raises ``ValueError`` with a one-line
+    message that shows the name only escaped and shortened.
+    """
+    if not isinstance(name, str):
+        raise ValueError(f"node name is not text ({type(name).__name__})")
+    shown = ascii(name[:80]) + ("..." if len(name) > 80 else "")
+    text = name.strip()
+    if not text or len(text) > 254 or any(ch in text for ch in ":/@[]\\?#%") or not text.isascii():
+        raise ValueError(f"node name {shown} is not a bare host name")
+    try:
+        host = _hostname(text, text)
+    except ValueError:
+        raise ValueError(f"node name {shown} is not a bare host name") from None
+    return Target(host=host, port=cluster.port, scheme=cluster.scheme, path=cluster.path)
+
+
 def read_hosts_file(path: str | os.PathLike[str]) -> list[str]:
     """Read a hosts file: one host per line; ``#`` starts a comment; blank lines skipped.
 

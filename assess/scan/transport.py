@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import math
+import socket
+import threading
+import time
+from collections.abc import Callable
 from typing import Any
 
 from pypsrp.wsman import WSMan
@@ -79,3 +84,114 @@ def bound_waits(wsman: WSMan, remaining_s: float, connect_timeout: float) -> int
     transport.read_timeout = operation + READ_SLACK_S
     transport.connection_timeout = max(1, min(math.ceil(connect_timeout), math.ceil(remaining_s)))
     return operation
+
+
+# --- What one host may send ------------------------------------------------------------
+# WinRM answers within the envelope size the client asks for (pypsrp: 150 KiB); a body
+# many times larger is not a WinRM answer.
+MAX_RESPONSE_BYTES = 4 * 1024 * 1024
+# Everything one host may send over one scan (SOAP, base64 and PSRP overhead included):
+# the largest Hyper-V host (1,024 VMs) sends well under a tenth of this.
+MAX_HOST_WIRE_BYTES = 256 * 1024 * 1024
+READ_CHUNK = 64 * 1024
+
+
+class HostSentTooMuch(Exception):
+    """The host sent more than a WinRM host ever needs to; its connection was closed."""
+
+
+class HostAbandoned(Exception):
+    """The host's deadline (plus grace) passed while its answer was still arriving."""
+
+
+class ResponseGuard:
+    """Reads every HTTP answer of one host within bounds, and can cut it off.
+
+    Installed on the connection's HTTP adapters: each body is read here in chunks
+    (``stream=True`` underneath), never whole by ``requests``. A body over
+    :data:`MAX_RESPONSE_BYTES`, a host over :data:`MAX_HOST_WIRE_BYTES` in total, or
+    a read still going after ``hard_deadline`` (the host's deadline; moved on by the
+    caller for the cleanup requests) closes the connection and raises.
+    :meth:`abandon` (from another thread) shuts the socket being read, so a thread
+    blocked in ``recv`` wakes up at once instead of reading on.
+    """
+
+    def __init__(self, hard_deadline: float) -> None:
+        self.hard_deadline = hard_deadline
+        self.received = 0
+        self._abandoned = threading.Event()
+        self._lock = threading.Lock()
+        self._current: Any = None
+
+    def install(self, wsman: WSMan) -> None:
+        transport = wsman.transport
+        if transport.session is None:
+            transport.session = transport._build_session()
+        for adapter in transport.session.adapters.values():
+            adapter.send = self._wrap(adapter.send)  # type: ignore[method-assign]
+
+    def abandon(self) -> None:
+        """Stop reading: shut the socket of the answer being read, refuse new ones."""
+        self._abandoned.set()
+        with self._lock:
+            current = self._current
+        if current is not None:
+            _shutdown(current)
+
+    def _wrap(self, send: Callable[..., Any]) -> Callable[..., Any]:
+        def bounded_send(request: Any, **kwargs: Any) -> Any:
+            if self._abandoned.is_set():
+                raise HostAbandoned("the host's time is up")
+            kwargs["stream"] = True
+            response = send(request, **kwargs)
+            response._content = self._read(response.raw)
+            response._content_consumed = True
+            return response
+
+        return bounded_send
+
+    def _read(self, raw: Any) -> bytes:
+        with self._lock:
+            self._current = raw
+        chunks: list[bytes] = []
+        size = 0
+        read = getattr(raw, "read1", None) or raw.read
+        try:
+            while True:
+                if self._abandoned.is_set() or time.monotonic() > self.hard_deadline:
+                    raise HostAbandoned("the host's time is up")
+                chunk = read(READ_CHUNK)
+                if not chunk:
+                    with contextlib.suppress(Exception):
+                        raw.release_conn()
+                    return b"".join(chunks)
+                size += len(chunk)
+                self.received += len(chunk)
+                if size > MAX_RESPONSE_BYTES:
+                    raise HostSentTooMuch(
+                        f"one answer was over {MAX_RESPONSE_BYTES // (1024 * 1024)} MiB "
+                        "(a WinRM answer is far smaller); connection closed"
+                    )
+                if self.received > MAX_HOST_WIRE_BYTES:
+                    raise HostSentTooMuch(
+                        f"the host sent over {MAX_HOST_WIRE_BYTES // (1024 * 1024)} MiB; "
+                        "connection closed"
+                    )
+                chunks.append(chunk)
+        except BaseException:
+            _shutdown(raw)
+            raise
+        finally:
+            with self._lock:
+                self._current = None
+
+
+def _shutdown(raw: Any) -> None:
+    """Close the socket under a urllib3 response, waking a thread blocked reading it."""
+    connection = getattr(raw, "_connection", None) or getattr(raw, "connection", None)
+    sock = getattr(connection, "sock", None)
+    if sock is not None:
+        with contextlib.suppress(OSError):
+            sock.shutdown(socket.SHUT_RDWR)
+    with contextlib.suppress(Exception):
+        raw.close()

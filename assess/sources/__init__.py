@@ -18,7 +18,7 @@ class SourceResult:
     """What one input produced: its tables, what was wrong with some rows, and a summary."""
 
     path: str
-    kind: str  # template | getvm-csv | collector | azure-migrate | nri-hyperv-report
+    kind: str  # template | getvm-csv | collector | azure-migrate | nri-hyperv-report | rvtools
     inventory: Inventory
     warnings: list[RowWarning] = field(default_factory=list)
     rows_read: int = 0
@@ -28,3 +28,8 @@ class SourceResult:
     #: collection went.
     status: str = "ok"
     detail: str = ""
+    #: What the reports should say about the input that is not a fault (e.g. VMware
+    #: templates listed apart, not assessed).
+    notes: list[str] = field(default_factory=list)
+    #: Names of VMware templates listed apart (``--anonymize`` replaces them in the notes).
+    templates: list[str] = field(default_factory=list)

@@ -1,8 +1,10 @@
 """Azure Migrate discovery report (xlsx, a sheet with ``Machine Name`` and ``Boot Type``).
 
 ``Boot Type`` BIOS means Generation 1 and EFI Generation 2; the operating system text and its
-``(64-bit)``/``(32-bit)`` suffix give the guest. Machines of VMware and physical discovery
-sites are not Hyper-V VMs and are left out, with a warning that counts them.
+``(64-bit)``/``(32-bit)`` suffix give the guest. The discovery site in ``Machine ID`` says
+where a machine runs: a Hyper-V site's VM keeps its generation; a VMware or physical
+machine gets its ``firmware`` (and ``source_platform``), and the facts work out the
+generation it lands as.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from assess.model.diagnostics import InputError, RowWarning
+from assess.model.diagnostics import InputError
 from assess.model.inventory import Inventory
 from assess.sources import SourceResult, table_files, text_files
 from assess.sources.cell_values import (
@@ -72,7 +74,14 @@ _AZURE_FIELDS: tuple[Field, ...] = (
     Field("Memory (in MB)", "memory_startup_bytes", _megabytes, ("Memory (MB)", "Memory in MB")),
     Field("Power Stats", "state", _power, ("Power State", "Power Status")),
 )
-_NOT_HYPERV_SITE = re.compile(r"/(vmwaresites|serversites|physicalsites)/", re.IGNORECASE)
+_SITE = re.compile(r"/(vmwaresites|serversites|physicalsites|hypervsites)/", re.IGNORECASE)
+_SITE_COLUMN = "\x00site"
+_PLATFORM = {
+    "vmwaresites": "vmware",
+    "serversites": "physical",
+    "physicalsites": "physical",
+    "hypervsites": "hyper-v",
+}
 
 
 def _is_azure_migrate(headers: list[str]) -> bool:
@@ -84,35 +93,29 @@ def _load_azure_migrate(path: str, tables: list[Table]) -> SourceResult:
     table = next((t for t in tables if _is_azure_migrate(t.headers)), None)
     if table is None:
         raise InputError(path, "no sheet with Machine Name and Boot Type columns")
-    warnings: list[RowWarning] = []
     rows_read = len(table)
     ids = [header_key(h) for h in table.headers]
+    platforms: list[str | None] = [None] * len(table)
     if "machineid" in ids:
-        machine_ids = table.columns[ids.index("machineid")].tolist()
-        hyperv = np.array([not _NOT_HYPERV_SITE.search(m) for m in machine_ids], dtype=bool)
-        skipped = int((~hyperv).sum())
-        if skipped:
-            warnings.append(
-                RowWarning(
-                    path,
-                    None,
-                    None,
-                    f"{skipped} machine(s) from VMware or physical discovery sites left out: "
-                    "not Hyper-V VMs",
-                )
-            )
-            table = Table(
-                path=table.path,
-                headers=table.headers,
-                columns=[c[hyperv] for c in table.columns],
-                lines=table.lines[hyperv],
-                header_line=table.header_line,
-                sheet=table.sheet,
-            )
-    vms, cell_warnings = vms_from_table(table, _AZURE_FIELDS, kind=KIND, origin=path)
+        sites = [_SITE.search(str(m)) for m in table.columns[ids.index("machineid")].tolist()]
+        platforms = [_PLATFORM[m.group(1).lower()] if m else None for m in sites]
+    table = Table(
+        path=table.path,
+        headers=[*table.headers, _SITE_COLUMN],
+        columns=[*table.columns, np.array([p or "" for p in platforms], dtype=object)],
+        lines=table.lines,
+        header_line=table.header_line,
+        sheet=table.sheet,
+    )
+    fields = (*_AZURE_FIELDS, Field(_SITE_COLUMN, "source_platform", to_text))
+    vms, cell_warnings = vms_from_table(table, fields, kind=KIND, origin=path)
     if "os_name" in vms:
         bits = vms["os_name"].str.extract(r"\((32|64)-bit\)", expand=False)
         vms["os_architecture"] = (bits + "-bit").astype("string")
+    moved = vms["source_platform"].isin(["vmware", "physical"]).fillna(False)
+    if moved.any():
+        vms["firmware"] = vms["generation"].map({1: "bios", 2: "efi"}).where(moved).astype("string")
+        vms["generation"] = vms["generation"].mask(moved)
     matched = match_fields(table.headers, _AZURE_FIELDS)
     if "os_name" in matched:
         cell_warnings += unreadable_os_names(vms, path, matched.header("os_name"))
@@ -120,6 +123,6 @@ def _load_azure_migrate(path: str, tables: list[Table]) -> SourceResult:
         path=path,
         kind=KIND,
         inventory=Inventory.from_frames({"vms": vms}),
-        warnings=[*warnings, *cell_warnings],
+        warnings=cell_warnings,
         rows_read=rows_read,
     )

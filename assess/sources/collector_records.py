@@ -68,6 +68,7 @@ from assess.sources.cell_values import (
     to_vm_checkpoint_type,
     to_vm_state,
 )
+from assess.sources.field_bounds import clean_record, needs_cleaning
 from assess.sources.table_files import gc_paused
 
 KIND = "collector"
@@ -201,12 +202,48 @@ def _array_items(text: str, path: str) -> list[tuple[int, Any]]:
         line = text.count("\n", 0, position) + 1
         try:
             item, position = decoder.raw_decode(text, position)
-        except json.JSONDecodeError as exc:
-            items.append((line, _Broken(f"not valid JSON ({exc.msg}); the rest is ignored")))
-            return items
+        except (ValueError, RecursionError) as exc:
+            problem = _json_problem(exc)
+            after = _value_end(text, position) if not isinstance(exc, json.JSONDecodeError) else -1
+            if after < 0:
+                items.append((line, _Broken(f"not valid JSON ({problem}); the rest is ignored")))
+                return items
+            # Well-formed but unusable (too deep, a too long number): skip this element only.
+            items.append((line, _Broken(f"record not read ({problem}); skipped")))
+            position = after
+            continue
         items.append((line, item))
         if len(items) == 1 and not isinstance(item, dict):
             raise InputError(path, "a JSON array, but not of collector records")
+
+
+def _value_end(text: str, start: int) -> int:
+    """Index just after the JSON value starting at ``start`` (brackets matched outside
+    strings), or -1 when it does not end."""
+    depth = 0
+    in_string = escaped = False
+    for index in range(start, len(text)):
+        char = text[index]
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+                if depth == 0:
+                    return index + 1
+        elif char == '"':
+            in_string = True
+        elif char in "[{":
+            depth += 1
+        elif char in "]}":
+            depth -= 1
+            if depth <= 0:
+                return index + 1
+        elif depth == 0 and char in ",\r\n \t":
+            return index
+    return -1
 
 
 @dataclass
@@ -268,8 +305,12 @@ def _parse(items: Iterable[tuple[int, str | None, Any]], origin: str, path: str)
                 value = _decode_line(state, line, text)
                 if value is None:
                     continue
+            else:
+                value = _clean(state, line, value)
             if isinstance(value, _Broken):
                 state.warn(line, None, value.message)
+                continue
+            if value is None:
                 continue
             for record in value if isinstance(value, list) else [value]:
                 _dispatch(state, line, record)
@@ -293,11 +334,36 @@ def _decode_line(state: _State, line: int, text: str) -> Any:
     if not stripped or stripped in ("[", "]"):
         return None
     try:
-        return _DECODER.decode(stripped)
-    except (json.JSONDecodeError, RecursionError) as exc:
+        value = _DECODER.decode(stripped)
+    except (ValueError, RecursionError) as exc:
         preview = stripped if len(stripped) <= 40 else stripped[:37] + "..."
-        reason = exc.msg if isinstance(exc, json.JSONDecodeError) else "nested too deeply"
+        reason = _json_problem(exc)
         state.warn(line, None, f"not a JSON record ({reason}): {preview!r}; line skipped")
+        return None
+    if needs_cleaning(stripped):
+        value = _clean(state, line, value)
+    return value
+
+
+def _json_problem(exc: BaseException) -> str:
+    """What is wrong with a JSON text, in a few words."""
+    if isinstance(exc, json.JSONDecodeError):
+        return exc.msg
+    if isinstance(exc, RecursionError):
+        return "nested too deeply"
+    return str(exc).split(";")[0][:120]  # e.g. an integer over Python's 4,300 digits
+
+
+def _clean(state: _State, line: int, value: Any) -> Any:
+    """The record with over-long texts cut and invalid characters replaced (warned)."""
+
+    def warn(column: str, message: str) -> None:
+        state.warn(line, column or None, message)
+
+    try:
+        return clean_record(value, warn)
+    except RecursionError:
+        state.warn(line, None, "nested too deeply; line skipped")
         return None
 
 

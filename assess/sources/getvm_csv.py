@@ -133,12 +133,16 @@ def sniff(path: str, head: bytes) -> bool:
 
 def load(path: str) -> SourceResult:
     tables = table_files.read_tables(path)
-    table = next((t for t in tables if _is_getvm(t.headers, t.type_name)), None)
-    if table is None:  # read directly: any table with a VMName or Name column will do
-        table = next((t for t in tables if "name" in match_fields(t.headers, FIELDS)), None)
-    if table is None:
+    chosen = [t for t in tables if _is_getvm(t.headers, t.type_name)]
+    if not chosen:  # read directly: any table with a VMName or Name column will do
+        chosen = [t for t in tables if "name" in match_fields(t.headers, FIELDS)][:1]
+    if not chosen:
         raise InputError(path, "not a Get-VM export: no VMName or Name column")
-    return load_table(table, path)
+    if len(chosen) == 1 and len(tables) == 1:
+        return load_table(chosen[0], path)
+    from assess.sources.template import load_sheets
+
+    return load_sheets(path, tables, chosen, load_table)
 
 
 def load_table(table: Table, path: str) -> SourceResult:

@@ -22,6 +22,7 @@ from assess.sources.cell_values import (
     to_vhd_type,
     to_vm_state,
 )
+from assess.sources.field_bounds import clean_record
 
 KIND = "nri-hyperv-report"
 _NRI_MARKERS = ('"com.newrelic.hyperv', '"HypervVmSample"', '"HypervHostSample"')
@@ -55,12 +56,21 @@ def _samples(document: Any) -> list[tuple[int, dict[str, Any]]]:
 def _load_nri(path: str, text: str) -> SourceResult:
     try:
         document = json.loads(text.lstrip("\ufeff"))
-    except (json.JSONDecodeError, RecursionError) as exc:
-        raise InputError(path, f"not valid JSON: {exc}") from None
+    except (ValueError, RecursionError) as exc:
+        reason = "nested too deeply" if isinstance(exc, RecursionError) else str(exc)[:200]
+        raise InputError(path, f"not valid JSON: {reason}") from None
+    warnings: list[RowWarning] = []
+
+    def cleaned(column: str, message: str) -> None:
+        warnings.append(RowWarning(path, None, column or None, message))
+
+    try:
+        document = clean_record(document, cleaned)
+    except RecursionError:
+        raise InputError(path, "not valid JSON: nested too deeply") from None
     samples = _samples(document)
     if not samples:
         raise InputError(path, "no samples in data[].metrics[]: not an nri-hyperv-report output")
-    warnings: list[RowWarning] = []
 
     def read(sample: dict[str, Any], key: str, parser: Any, where: str) -> Any:
         value = sample.get(key)

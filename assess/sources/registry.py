@@ -25,6 +25,7 @@ from assess.sources import (
     collector_records,
     getvm_csv,
     nri_report,
+    rvtools,
     table_files,
     template,
     text_files,
@@ -33,6 +34,7 @@ from assess.sources import (
 #: Most specific first: a Get-VM export would also pass as a template.
 SOURCES: tuple[ModuleType, ...] = (
     collector_records,
+    rvtools,
     getvm_csv,
     template,
     azure_migrate,
@@ -122,7 +124,9 @@ def source_for(path: str) -> ModuleType:
     head = text_files.read_head(path)
     if not head:
         raise InputError(path, text_files.EMPTY_REASON)
-    if not table_files.is_workbook(head):
+    if table_files.is_workbook(head):
+        table_files.check_workbook_bounds(path)
+    else:
         if text_files.detect_encoding(head) is None:
             raise InputError(path, text_files.BINARY_REASON)
         if not text_files.decode_head(head).strip():
@@ -139,7 +143,7 @@ def _why_unrecognised(path: str, head: bytes) -> str:
     if table_files.is_workbook(head):
         heads = table_files.workbook_heads(path)
         if any(sheet.lower() == "vinfo" for sheet, _ in heads):
-            return "an RVTools (VMware) export, not a Hyper-V inventory"
+            return "an RVTools (VMware) export without a VM column in its vInfo sheet"
         if not heads:
             return "not a readable workbook"
         return "no sheet has a VM name column (VMName, Name, VM) and inventory columns"
@@ -157,8 +161,8 @@ def _is_own_output(path: str, head: bytes) -> bool:
     if _OWN_OUTPUT_NAME.match(os.path.basename(path)):
         return True
     if table_files.is_workbook(head):
-        heads = table_files.workbook_heads(path)
-        return {"summary", "findings", "vms"} <= {sheet.lower() for sheet, _ in heads}
+        names = table_files.sheet_names(path)
+        return {"summary", "findings", "vms"} <= {sheet.lower() for sheet in names}
     text = text_files.decode_head(head)
     if '"gen2-assess/assessment"' in text[:2000]:
         return True

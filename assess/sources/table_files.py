@@ -25,6 +25,7 @@ import io
 import itertools
 import os
 import re
+import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -35,11 +36,18 @@ from python_calamine import CalamineWorkbook, SheetTypeEnum, SheetVisibleEnum
 
 from assess.model.diagnostics import InputError, RowWarning
 from assess.sources import text_files
+from assess.sources.field_bounds import cap_row
 
 _ZIP_MAGIC = b"PK\x03\x04"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _SEP_HINT = re.compile(r'^"?sep=(.)"?\s*$')
 _DELIMITERS = (",", ";", "\t")
+
+# The csv module refuses a field over 128 KiB by default, which would read a long quoted
+# cell (multi-line notes) as broken quoting. A field's size is bounded by the file's; the
+# reader cuts each cell to its bound afterwards (``field_bounds``).
+CSV_FIELD_LIMIT = 2**31 - 1
+csv.field_size_limit(max(csv.field_size_limit(), CSV_FIELD_LIMIT))
 
 
 @dataclass
@@ -140,7 +148,7 @@ def _read_csv_text(text: str, path: str) -> Table:
     head = read_csv_head(lines)
     if head is None:
         raise InputError(path, "no header line")
-    rows = _Rows(path, len(head.headers))
+    rows = _Rows(path, len(head.headers), [h.strip().lstrip("\ufeff") for h in head.headers])
     delimiter = head.delimiter
     ncols = rows.ncols
     for begin, end, fields in _records(lines, head.header_index + 1, delimiter):
@@ -174,9 +182,10 @@ def _read_csv_text(text: str, path: str) -> Table:
 class _Rows:
     """Collects rows of exactly ``ncols`` cells; blank rows are dropped."""
 
-    def __init__(self, path: str, ncols: int) -> None:
+    def __init__(self, path: str, ncols: int, headers: list[str]) -> None:
         self.path = path
         self.ncols = ncols
+        self.headers = headers
         self.cells: list[list[str]] = []
         self.starts: list[int] = []
         self.warnings: list[RowWarning] = []
@@ -200,8 +209,15 @@ class _Rows:
                         )
                     )
                 fields = fields[:ncols]
+        fields = cap_row(fields, self.headers, self._warner(line))
         self.cells.append(fields)
         self.starts.append(line)
+
+    def _warner(self, line: int) -> Any:
+        def warn(column: str, message: str) -> None:
+            self.warnings.append(RowWarning(self.path, line, column, message))
+
+        return warn
 
 
 def _reader(lines: Iterator[str], delimiter: str) -> Any:
@@ -289,6 +305,50 @@ def gc_paused() -> Iterator[None]:
 
 # --------------------------------------------------------------------------- workbooks
 
+#: What a workbook may hold once decompressed (all its parts together). A 100,000-VM
+#: template workbook is about 60 MiB; a client's RVTools export rarely reaches 200 MiB.
+MAX_WORKBOOK_BYTES = 512 * 1024 * 1024
+#: A part this large that decompresses more than ``MAX_WORKBOOK_RATIO`` times is a bomb
+#: (spreadsheet XML deflates 5-20 times; one huge repeated string, thousands of times).
+MAX_PART_RATIO_FROM = 16 * 1024 * 1024
+MAX_WORKBOOK_RATIO = 200
+MAX_WORKBOOK_PARTS = 20_000
+
+
+def check_workbook_bounds(path: str, data: bytes | None = None) -> None:
+    """Refuse a zip-based workbook that would decompress to more than the bounds, from its
+    central directory alone (nothing is decompressed). Other workbooks (xls, xlsb's OLE
+    container) are not compressed: their size is the file's."""
+    try:
+        source: Any = io.BytesIO(data) if data is not None else os.fspath(path)
+        with zipfile.ZipFile(source) as archive:
+            parts = archive.infolist()
+    except Exception:  # zipfile raises many kinds on bad bytes (NotImplementedError too)
+        return  # not a zip (xls) or a broken one: the workbook reader says what is wrong
+    if len(parts) > MAX_WORKBOOK_PARTS:
+        raise InputError(
+            path, f"refused: the workbook has {len(parts):,} parts (at most {MAX_WORKBOOK_PARTS:,})"
+        )
+    total = sum(part.file_size for part in parts)
+    if total > MAX_WORKBOOK_BYTES:
+        raise InputError(
+            path,
+            f"refused: the workbook would decompress to {_mib(total)} "
+            f"(at most {_mib(MAX_WORKBOOK_BYTES)}); save the inventory as CSV instead",
+        )
+    for part in parts:
+        ratio = part.file_size / max(part.compress_size, 1)
+        if part.file_size > MAX_PART_RATIO_FROM and ratio > MAX_WORKBOOK_RATIO:
+            raise InputError(
+                path,
+                f"refused: part {part.filename!r} decompresses {ratio:,.0f} times to "
+                f"{_mib(part.file_size)} (a decompression bomb, not a spreadsheet)",
+            )
+
+
+def _mib(size: int) -> str:
+    return f"{size / (1024 * 1024):,.0f} MiB"
+
 
 def read_workbook(path: str, data: bytes | None = None, *, nrows: int | None = None) -> list[Table]:
     """One table per non-empty worksheet, visible sheets first.
@@ -296,6 +356,7 @@ def read_workbook(path: str, data: bytes | None = None, *, nrows: int | None = N
     ``nrows`` limits the rows read per sheet (for sniffing). Any failure of the workbook
     reader becomes ``InputError``: it parses arbitrary bytes and raises many kinds of errors.
     """
+    check_workbook_bounds(path, data)
     try:
         book = (
             CalamineWorkbook.from_filelike(io.BytesIO(data))
@@ -332,6 +393,17 @@ def read_workbook(path: str, data: bytes | None = None, *, nrows: int | None = N
 def _workbook_heads(path: str, size: int, mtime_ns: int) -> tuple[tuple[str, tuple[str, ...]], ...]:
     tables = read_workbook(path, nrows=20)
     return tuple((t.sheet or "", tuple(t.headers)) for t in tables)
+
+
+def sheet_names(path: str) -> list[str]:
+    """The worksheet names of a workbook (cheap: no sheet is parsed); ``[]`` when unreadable."""
+    try:
+        book = CalamineWorkbook.from_path(os.fspath(path))
+        return [m.name for m in book.sheets_metadata if m.typ == SheetTypeEnum.WorkSheet]
+    except (KeyboardInterrupt, SystemExit, MemoryError):
+        raise
+    except BaseException:  # the workbook reader raises many kinds on bad bytes
+        return []
 
 
 def workbook_heads(path: str) -> list[tuple[str, list[str]]]:
@@ -399,6 +471,10 @@ def _column_letter(index: int) -> str:
     return letters
 
 
+#: One workbook cell as text (numbers without a trailing ``.0``, dates ISO 8601).
+cell_text = _cell_text
+
+
 def _sheet_table(path: str, sheet: str, rows: list[list[Any]], first_row: int) -> Table | None:
     texts = [[_cell_text(v) for v in row] for row in rows]
     filled = [sum(1 for c in row if c.strip()) for row in texts]
@@ -414,11 +490,17 @@ def _sheet_table(path: str, sheet: str, rows: list[list[Any]], first_row: int) -
     ncols = len(headers)
     body: list[list[str]] = []
     starts: list[int] = []
+    warnings: list[RowWarning] = []
     for offset, row in enumerate(texts[header_at + 1 :], start=header_at + 1):
         cells = (row + [""] * ncols)[:ncols]
         if any(c.strip() for c in cells):
-            body.append(cells)
-            starts.append(first_row + offset + 1)
+            line = first_row + offset + 1
+
+            def warn(column: str, message: str, line: int = line) -> None:
+                warnings.append(RowWarning(f"{path} [{sheet}]", line, column, message))
+
+            body.append(cap_row(cells, headers, warn))
+            starts.append(line)
     return Table(
         path=path,
         headers=headers,
@@ -426,4 +508,5 @@ def _sheet_table(path: str, sheet: str, rows: list[list[Any]], first_row: int) -
         lines=np.array(starts, dtype=np.int64),
         header_line=first_row + header_at + 1,
         sheet=sheet,
+        warnings=warnings,
     )

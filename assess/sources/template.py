@@ -322,12 +322,40 @@ def sniff(path: str, head: bytes) -> bool:
 
 def load(path: str) -> SourceResult:
     tables = table_files.read_tables(path)
-    table = next((t for t in tables if _is_template(t.headers)), None)
-    if table is None:  # read directly: any table with a VM name column will do
-        table = next((t for t in tables if "name" in match_fields(t.headers, FIELDS)), None)
-    if table is None:
+    chosen = [t for t in tables if _is_template(t.headers)]
+    if not chosen:  # read directly: any table with a VM name column will do
+        chosen = [t for t in tables if "name" in match_fields(t.headers, FIELDS)][:1]
+    if not chosen:
         raise InputError(path, "no VMName column (or Name, VM, VM Name): not an inventory")
-    return load_table(table, path)
+    if len(chosen) == 1 and len(tables) == 1:
+        return load_table(chosen[0], path)
+    return load_sheets(path, tables, chosen, load_table)
+
+
+def load_sheets(path: str, tables: list[Table], chosen: list[Table], read) -> SourceResult:
+    """Every chosen sheet of a workbook, as one result; each sheet left out is a warning
+    (a workbook split by cluster or site must not lose all but its first sheet)."""
+    results = [read(t, f"{path} [{t.sheet}]" if len(chosen) > 1 else path) for t in chosen]
+    warnings = [w for r in results for w in r.warnings]
+    for table in tables:
+        skipped = all(table is not c for c in chosen)
+        if skipped and len(table) and "name" in match_fields(table.headers, FIELDS):
+            warnings.append(
+                RowWarning(
+                    path,
+                    None,
+                    None,
+                    f"sheet {table.sheet!r} skipped: it has VM names but not the template's "
+                    "columns",
+                )
+            )
+    return SourceResult(
+        path=path,
+        kind=results[0].kind,
+        inventory=Inventory.concat(r.inventory for r in results),
+        warnings=warnings,
+        rows_read=sum(r.rows_read for r in results),
+    )
 
 
 #: What ``assess template`` writes at the start of each example row's Notes: such rows are

@@ -32,7 +32,7 @@ def test_run_writes_every_output(tmp_path: Path, capsys) -> None:
     assert code == 0
     document = json.loads((tmp_path / "a.json").read_text(encoding="utf-8"))
     assert document["schema"] == "gen2-assess/assessment" and document["schema_version"] == 1
-    assert len(document["vms"]) == 40
+    assert len(document["vms"]) == 47  # 40 Hyper-V VMs and 7 VMware VMs
     assert {"generated_at", "inputs", "summary", "hosts", "vms"} <= set(document)
     vm = next(v for v in document["vms"] if v["name"] == "APP01")
     assert {f["rule"] for f in vm["findings"]} >= {"BOOT002", "DISK001"}

@@ -105,9 +105,15 @@ def test_the_readme_waiver_makes_the_erp_vm_stay_on_gen1_everywhere(
     assert texts["BUILD01"].startswith("Windows 10 support ended on 14 Oct 2025")
     assert texts["WEB02"] is None  # already Generation 2: no question to answer
 
-    sheet = openpyxl.load_workbook(out_xlsx, read_only=True)["VMs"]
-    rows = list(sheet.iter_rows(values_only=True))
-    header = list(rows[0])
+    book = openpyxl.load_workbook(out_xlsx, read_only=True)
+    rows = list(book["VMs"].iter_rows(values_only=True))
+    # The sheet shows human headers; its Fields sheet maps each to its field name.
+    fields = {
+        header: field
+        for sheet, header, field, _ in book["Fields"].iter_rows(min_row=2, values_only=True)
+        if sheet == "VMs"
+    }
+    header = [fields[h] for h in rows[0]]
     for column in (
         "verdict",
         "effort_hours",

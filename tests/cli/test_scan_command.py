@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from assess.cli.main import main
-from tests.fakewsman import FakeFleet, FakeHost, closed_port
+from tests.fakewsman import FakeFleet, FakeHost, FakeWSManServer, closed_port
 
 SAMPLE = Path(__file__).resolve().parents[2] / "sample_inventory"
 PASSWORD = "S3cret-Scan-Pw!"
@@ -138,20 +138,65 @@ def records(host_name: str, *vms: tuple[str, str]) -> list[str]:
 
 
 def test_cluster_nodes_are_scanned_and_shared_vms_counted_once(tmp_path: Path, monkeypatch) -> None:
+    """Node names are bare host names: each node is reached on the cluster's scheme and port
+    (here the nodes listen on other loopback addresses, same port as the cluster name)."""
     monkeypatch.setenv("GEN2_TEST_PASSWORD", PASSWORD)
     node_a = FakeHost(lines=records("NODE-A", ("SQL01", "ID-1"), ("APP01", "ID-2")),
                       password=PASSWORD)  # fmt: skip
     node_b = FakeHost(lines=records("NODE-B", ("SQL01", "ID-1")), password=PASSWORD)
-    with FakeFleet([node_a, node_b]) as nodes:
-        names = [url.split("//")[1].split("/")[0] for url in nodes.urls]
-        listing = json.dumps(
-            {"kind": "cluster", "name": "CL9", "nodes": [{"name": n, "state": "Up"} for n in names]}
-        )
-        cluster = FakeHost(lines=[listing], password=PASSWORD)
-        with FakeFleet([cluster]) as front:
-            args = scan_args("--cluster", front.urls[0], tmp_path=tmp_path)
-            assert main(args) == 0
+    listing = json.dumps(
+        {"kind": "cluster", "name": "CL9", "nodes": [{"name": "127.0.0.2", "state": "Up"},
+                                                     {"name": "127.0.0.3", "state": "Down"}]}
+    )  # fmt: skip
+    cluster = FakeHost(lines=[listing], password=PASSWORD)
+    with (
+        FakeWSManServer(cluster) as front,
+        FakeWSManServer(node_a, address="127.0.0.2", port=front.port),
+        FakeWSManServer(node_b, address="127.0.0.3", port=front.port),
+    ):
+        args = scan_args("--cluster", front.url, tmp_path=tmp_path)
+        assert main(args) == 0
     assert node_a.invocations == node_b.invocations == 1
     document = json.loads((tmp_path / "scan.json").read_text(encoding="utf-8"))
     assert sorted(vm["name"] for vm in document["vms"]) == ["APP01", "SQL01"]
     assert {h["host"] for h in document["hosts"]} == {"NODE-A", "NODE-B"}
+
+
+@pytest.mark.slow
+def test_a_node_list_cannot_redirect_the_credentials(tmp_path: Path, monkeypatch, capsys) -> None:
+    """A cluster that names URLs, ports or odd text as nodes: each of those is a failed node
+    (never contacted), the good node is scanned, the scan goes on (exit 3)."""
+    monkeypatch.setenv("GEN2_TEST_PASSWORD", PASSWORD)
+    node = FakeHost(lines=records("NODE-A", ("SQL01", "ID-1")), password=PASSWORD)
+    elsewhere = FakeHost(lines=records("EVIL", ("X", "ID-X")), password=PASSWORD)
+    with FakeWSManServer(elsewhere) as evil:
+        bad_names = [
+            evil.url,
+            evil.address,
+            f"scanner@127.0.0.1:{evil.port}",
+            "http://127.0.0.2",
+            "bad name",
+            "-leading-dash",
+            "x" * 300,
+            "\x1b]0;title\x07",
+            "n\u00f6de",
+        ]
+        listing = json.dumps(
+            {"kind": "cluster", "name": "CL9", "nodes": ["127.0.0.2", *bad_names, 42]}
+        )
+        cluster = FakeHost(lines=[listing], password=PASSWORD)
+        with (
+            FakeWSManServer(cluster) as front,
+            FakeWSManServer(node, address="127.0.0.2", port=front.port),
+        ):
+            assert main(scan_args("--cluster", front.url, tmp_path=tmp_path)) == 3
+    assert node.invocations == 1
+    assert elsewhere.shells_created == elsewhere.auth_failures == 0  # never contacted
+    document = json.loads((tmp_path / "scan.json").read_text(encoding="utf-8"))
+    assert [vm["name"] for vm in document["vms"]] == ["SQL01"]
+    failed = [h for h in document["hosts"] if h["status"] != "ok"]
+    assert len(failed) == len(bad_names) + 1
+    assert all("not a bare host name" in h["reason"] or "not text" in h["reason"]
+               for h in failed)  # fmt: skip
+    err = capsys.readouterr().err
+    assert "\x1b" not in err and "not a bare host name" in err

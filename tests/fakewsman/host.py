@@ -18,6 +18,10 @@ NONTERMINATING = "nonterminating"  # writes ``lines`` plus error records, comple
 WRONG_PASSWORD = "wrong-password"  # rejects every credential with HTTP 401
 FAULT = "fault"  # answers shell creation with a WSMan fault (HTTP 500)
 MALFORMED = "malformed"  # answers shell creation with HTTP 200 and a body that is not XML
+# Hostile: every loop on the server side is bounded in bytes, records and time.
+ENDLESS_BODY = "endless-body"  # answers the first pipeline Receive with a body that never ends
+ENDLESS_RECORDS = "endless-records"  # the script writes records without end
+DRIPPING = "dripping"  # answers the first pipeline Receive with a body that trickles on
 
 BEHAVIOURS = frozenset(
     {
@@ -32,6 +36,9 @@ BEHAVIOURS = frozenset(
         WRONG_PASSWORD,
         FAULT,
         MALFORMED,
+        ENDLESS_BODY,
+        ENDLESS_RECORDS,
+        DRIPPING,
     }
 )
 
@@ -72,6 +79,7 @@ class FakeHost:
     shells_created: int = 0
     shells_deleted: int = 0
     auth_failures: int = 0
+    hangups: int = 0  # streamed bodies the client stopped reading
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def __post_init__(self) -> None:

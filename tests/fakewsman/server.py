@@ -26,6 +26,7 @@ import contextlib
 import logging
 import socket
 import threading
+import time
 import uuid
 from collections.abc import Iterable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -39,6 +40,12 @@ log = logging.getLogger("tests.fakewsman")
 
 # Upper bound for one Receive wait, whatever the client asks.
 MAX_RECEIVE_WAIT_S = 60.0
+# Bounds of the endless body: it stops after this many bytes or seconds, or when the
+# client hangs up, whichever comes first.
+ENDLESS_BODY_MAX_BYTES = 8 * 1024**3
+ENDLESS_BODY_MAX_S = 120.0
+DRIP_PAUSE_S = 0.2
+ENDLESS_CHUNK = b"<junk>" + b"A" * (64 * 1024 - 13) + b"</junk>"
 
 
 class _Endpoint:
@@ -137,6 +144,10 @@ class _Endpoint:
         if pipeline_id is not None and self.host.behaviour == behaviours.UNRESPONSIVE:
             self.stopping.wait()  # no answer at all until the server stops
             raise ShellGone
+        if pipeline_id is not None and self.host.behaviour == behaviours.ENDLESS_BODY:
+            return 200, _endless_body(self.stopping)
+        if pipeline_id is not None and self.host.behaviour == behaviours.DRIPPING:
+            return 200, _endless_body(self.stopping, pause_s=DRIP_PAUSE_S)
         wait = min(request.operation_timeout_s, MAX_RECEIVE_WAIT_S)
         got = shell.receive(pipeline_id, wait)
         if got is None:
@@ -174,6 +185,24 @@ class _Endpoint:
 
     def _fault(self, request: soap.Request, code: int, subcode: str, reason: str) -> bytes:
         return soap.fault(request.message_id, code, subcode, reason, self.host.name)
+
+
+def _endless_body(stopping: threading.Event, pause_s: float = 0.0) -> Iterator[bytes]:
+    """A body that goes on (bounded in bytes and time, and by the server stopping);
+    with ``pause_s``, a few bytes at a time, never slow enough for a read timeout."""
+    started = time.monotonic()
+    sent = 0
+    while sent < ENDLESS_BODY_MAX_BYTES and time.monotonic() - started < ENDLESS_BODY_MAX_S:
+        if pause_s:
+            if stopping.wait(pause_s):
+                return
+            yield b"<drip/>"
+            sent += 7
+            continue
+        if stopping.is_set():
+            return
+        yield ENDLESS_CHUNK
+        sent += len(ENDLESS_CHUNK)
 
 
 def _b64(text: str) -> bytes:
@@ -236,7 +265,12 @@ class _Handler(BaseHTTPRequestHandler):
             return False
         return user == host.username and password == host.password
 
-    def _reply(self, status: int, body: bytes, headers: dict[str, str] | None = None) -> None:
+    def _reply(
+        self, status: int, body: bytes | Iterator[bytes], headers: dict[str, str] | None = None
+    ) -> None:
+        if not isinstance(body, bytes):
+            self._stream(status, body)
+            return
         self.send_response(status)
         self.send_header("Content-Type", "application/soap+xml;charset=UTF-8")
         self.send_header("Content-Length", str(len(body)))
@@ -245,6 +279,20 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
+    def _stream(self, status: int, chunks: Iterator[bytes]) -> None:
+        """Send ``chunks`` with chunked transfer encoding until they end or the client leaves."""
+        self.send_response(status)
+        self.send_header("Content-Type", "application/soap+xml;charset=UTF-8")
+        self.send_header("Transfer-Encoding", "chunked")
+        self.end_headers()
+        try:
+            for chunk in chunks:
+                self.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+            self.wfile.write(b"0\r\n\r\n")
+        except OSError:  # the client hung up: what a bounded client does
+            self.close_connection = True
+            self.server.endpoint.host.record(hangups=1)
+
     def log_message(self, format: str, *args: object) -> None:
         log.debug("%s %s", self.address_string(), format % args)
 
@@ -252,8 +300,11 @@ class _Handler(BaseHTTPRequestHandler):
 class FakeWSManServer:
     """One fake host listening on 127.0.0.1; use as a context manager."""
 
-    def __init__(self, host: FakeHost | None = None) -> None:
+    def __init__(
+        self, host: FakeHost | None = None, address: str = "127.0.0.1", port: int = 0
+    ) -> None:
         self.host = host if host is not None else FakeHost()
+        self.bind = (address, port)
         self._httpd: _HTTPServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -264,9 +315,9 @@ class FakeWSManServer:
         self.stop()
 
     def start(self) -> FakeWSManServer:
-        httpd = _HTTPServer(("127.0.0.1", 0), _Handler)
+        httpd = _HTTPServer(self.bind, _Handler)
         port = httpd.server_address[1]
-        httpd.endpoint = _Endpoint(self.host, f"http://127.0.0.1:{port}/wsman")
+        httpd.endpoint = _Endpoint(self.host, f"http://{self.bind[0]}:{port}/wsman")
         self._httpd = httpd
         self._thread = threading.Thread(
             target=httpd.serve_forever,
@@ -289,7 +340,7 @@ class FakeWSManServer:
         while stopper.is_alive():
             with (
                 contextlib.suppress(OSError),
-                socket.create_connection(("127.0.0.1", httpd.server_address[1]), timeout=0.5),
+                socket.create_connection(httpd.server_address[:2], timeout=0.5),
             ):
                 pass
             stopper.join(0.01)
@@ -303,12 +354,12 @@ class FakeWSManServer:
 
     @property
     def address(self) -> str:
-        """``127.0.0.1:PORT``: a scan target (with ``http=True``)."""
-        return f"127.0.0.1:{self.port}"
+        """``ADDRESS:PORT``: a scan target (with ``http=True``)."""
+        return f"{self.bind[0]}:{self.port}"
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/wsman"
+        return f"http://{self.bind[0]}:{self.port}/wsman"
 
 
 class FakeFleet:

@@ -39,6 +39,11 @@ from tests.fakewsman.soap import SIGNAL_PS_CTRL_C
 
 FRAGMENT_BYTES = 32 * 1024  # PSRP fragment size the fake sends
 RECEIVE_BYTES = 96 * 1024  # at most this much PSRP data per Receive response (base64 < 150 KiB)
+# The endless script writes this many records per Receive, and stops (bounded) after
+# ENDLESS_MAX_RECORDS or when the pipeline is stopped.
+ENDLESS_BATCH = 50
+ENDLESS_MAX_RECORDS = 2_000_000
+ENDLESS_RECORD = '{"kind":"vm","name":"FLOOD","notes":"' + "x" * 1000 + '"}'
 
 PoolOrPipeline = uuid.UUID | None
 
@@ -53,6 +58,7 @@ class _Run:
     ready_at: float  # monotonic time when the output is ready (inf: never)
     emitted: bool = False
     finished: bool = False
+    written: int = 0
 
 
 class FakeShell:
@@ -115,6 +121,9 @@ class FakeShell:
                 if run is not None and not run.emitted and now >= run.ready_at:
                     self._emit(run)
                     self._flush()
+                if run is not None and self._endless(run) and not self._outbox.get(pipeline_id):
+                    self._write_more(run)
+                    self._flush()
                 queue = self._outbox.get(pipeline_id)
                 if queue:
                     chunks = [queue.popleft()]
@@ -158,8 +167,8 @@ class FakeShell:
                 self._write_errors(pipeline)
         if not outputs and host.behaviour == behaviours.NONTERMINATING:
             self._write_errors(pipeline)
-        if host.behaviour == behaviours.STALLING:
-            return  # output written, the pipeline never ends
+        if host.behaviour in (behaviours.STALLING, behaviours.ENDLESS_RECORDS):
+            return  # output written, the pipeline never ends (or goes on writing)
         if host.behaviour == behaviours.FAILING:
             error = ErrorRecord(
                 Exception=NETException(Message=host.failure_message),
@@ -174,6 +183,19 @@ class FakeShell:
         else:
             pipeline.complete()
         run.finished = True
+
+    def _endless(self, run: _Run) -> bool:
+        return (
+            self._host.behaviour == behaviours.ENDLESS_RECORDS
+            and run.emitted
+            and not run.finished
+            and run.written < ENDLESS_MAX_RECORDS
+        )
+
+    def _write_more(self, run: _Run) -> None:
+        for _ in range(ENDLESS_BATCH):
+            run.pipeline.write_output(ENDLESS_RECORD)
+        run.written += ENDLESS_BATCH
 
     def _write_errors(self, pipeline: ServerPipeline) -> None:
         for message in self._host.error_messages:

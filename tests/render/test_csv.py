@@ -9,6 +9,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
+from assess.model.assessment import FINDING_COLUMNS, VM_COLUMNS
 from assess.render.sheet_tables import write_csv
 from assess.render.text_safety import csv_text, find_urls, looks_like_formula, reflow
 from assess.render.xlsx.workbook import write_workbook
@@ -24,23 +25,45 @@ def out(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def _rows(path: Path) -> list[list[str]]:
-    with path.open(encoding="utf-8", newline="") as handle:
+    with path.open(encoding="utf-8-sig", newline="") as handle:
         return list(csv.reader(handle))
 
 
-def test_columns_equal_the_sheets(out):
+def _sheet_fields(book, sheet: str) -> list[str]:
+    """The sheet's columns as field names, through the workbook's Fields sheet."""
+    rows = list(book["Fields"].iter_rows(min_row=2, values_only=True))
+    by_header = {header: field for name, header, field, _ in rows if name == sheet}
+    return [by_header[c.value] for c in next(book[sheet].iter_rows(max_row=1))]
+
+
+def test_columns_are_the_contract_and_the_sheets_hold_them(out):
     book = openpyxl.load_workbook(out / "book.xlsx", read_only=True)
+    a = sample()
+    expected = {
+        "vms.csv": [*VM_COLUMNS, *(c for c in a.fact_columns if c not in VM_COLUMNS)],
+        "findings.csv": list(FINDING_COLUMNS),
+    }
     for name, sheet in (("vms.csv", "VMs"), ("findings.csv", "Findings")):
-        header = [c.value for c in next(book[sheet].iter_rows(max_row=1))]
         rows = _rows(out / name)
-        assert rows[0] == header, name
+        assert rows[0] == expected[name], name  # snake_case, contract order
+        assert set(rows[0]) <= set(_sheet_fields(book, sheet)), name
         assert len(rows) - 1 == book[sheet].max_row - 1, name
 
 
 def test_rows_in_the_same_order_as_the_sheet(out):
     book = openpyxl.load_workbook(out / "book.xlsx", read_only=True)
-    sheet_keys = [r[0] for r in book["VMs"].iter_rows(min_row=2, values_only=True)]
+    key = _sheet_fields(book, "VMs").index("vm_key")
+    sheet_keys = [r[key] for r in book["VMs"].iter_rows(min_row=2, values_only=True)]
     assert [r[0] for r in _rows(out / "vms.csv")[1:]] == sheet_keys
+
+
+def test_csv_starts_with_a_bom_so_excel_reads_utf8(tmp_path):
+    a = sample()
+    a.vms.loc[a.vms.index[0], "notes"] = "Überwachung für São Paulo"
+    vms, findings = write_csv(a, tmp_path)
+    for path in (vms, findings):
+        assert path.read_bytes().startswith(b"\xef\xbb\xbf")
+    assert "Überwachung für São Paulo" in vms.read_text(encoding="utf-8-sig")
 
 
 def test_dangerous_cells_are_prefixed(out):
@@ -78,7 +101,6 @@ def test_values_are_plain(out):
     assert dc01["confidence"] == "0.6"
     assert dc01["os_arch"] == ""
     raw = (out / "vms.csv").read_bytes()
-    assert not raw.startswith(b"\xef\xbb\xbf")
     assert b"\r\n" in raw
 
 

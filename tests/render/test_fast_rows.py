@@ -154,7 +154,7 @@ def test_text_that_looks_like_xlsxwriter_markup_stays_text(tmp_path: Path) -> No
     path = write_workbook(dataclasses.replace(base, vms=vms), tmp_path / "x.xlsx")
     ws = openpyxl.load_workbook(path)["VMs"]
     header = [cell.value for cell in ws[1]]
-    column = header.index("notes") + 1
+    column = header.index("Notes") + 1
     values = {ws.cell(row=r, column=column).value for r in range(2, ws.max_row)}
     assert values == {markup}
 

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from assess.atomic import OutputError
 from assess.render.xlsx import forked_writer
 from assess.render.xlsx.workbook import write_workbook
 from tests.assessment_factory import big, sample
@@ -35,7 +36,7 @@ def test_the_childs_error_is_raised_here(tmp_path: Path) -> None:
     blocker.write_text("not a folder", encoding="utf-8")
     job = forked_writer.start(sample(), blocker / "x.xlsx")
     assert job is not None
-    with pytest.raises(OSError):
+    with pytest.raises(OutputError, match="a parent of this path is a file"):
         job.wait()
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import re
 
+import pandas as pd
 import pytest
 from rich.cells import cell_len
 from rich.console import Console
@@ -76,12 +77,93 @@ def test_show_all_lists_every_vm():
     assert table.index("FILE01") < table.index("GEN2-WEB")
 
 
-@pytest.mark.parametrize("width", [80, 120])
-def test_lines_fit_the_width(width):
-    out = _render(render_run, sample(), width=width, show_all=True)
+@pytest.mark.parametrize("width", [60, 80, 120, 200])
+def test_lines_fit_the_width_and_verdict_and_path_always_show(width):
+    a = sample()
+    out = _render(render_run, a, width=width, show_all=True)
     assert max(cell_len(line) for line in out.splitlines()) <= width
-    assert "ANALYTICS-WAREHOUSE" in out and "…" in out  # cut, not wrapped
+    table = out[out.index("VMs, worst first") :].splitlines()
+    header = next(line for line in table if "verdict" in line)
+    assert header.split()[:3] in (["VM", "verdict", "path"], ["host", "VM", "verdict"])
+    assert "path" in header.split()
+    rows = [line for line in table if "ready-with-fixes" in line]
+    assert len(rows) == (a.vms["verdict"] == "ready-with-fixes").sum()
+    assert all(re.search(r"(mbr2gpt|recapture|linux-efi|rebuild|unknown)", r) for r in rows)
+    assert "ANALYTICS-W" in out and "…" in out  # cut, not wrapped
     assert not any(line.strip().startswith("LONG-NAME") for line in out.splitlines())
+    assert ("rules" in header) == (width >= 80)
+    assert ("host" in header) == (width >= 80)
+
+
+def test_the_rules_column_lists_blockers_first():
+    a = sample()
+    row = a.vms.index[a.vms["name"] == "XP-TOOLS"][0]
+    a.vms.loc[row, "finding_ids"] = "BOOT001 OS002 OS001"  # out of order on purpose
+    out = _render(render_run, a, width=200)
+    line = next(line for line in out.splitlines() if "XP-TOOLS" in line)
+    assert line.index("OS002") < line.index("BOOT001")
+    assert line.index("OS001") < line.index("BOOT001")
+
+
+def test_a_vm_that_stays_on_gen1_shows_the_decision():
+    a = sample()
+    row = a.vms.index[a.vms["name"] == "APP-LEGACY"][0]
+    a.vms = a.vms.assign(
+        stays_gen1_reason=pd.Series(pd.NA, index=a.vms.index, dtype="string"),
+        stays_gen1_owner=pd.Series(pd.NA, index=a.vms.index, dtype="string"),
+        stays_gen1_expires=pd.Series(pd.NA, index=a.vms.index, dtype="string"),
+    )
+    a.vms.loc[row, ["verdict", "effort_hours"]] = ["stays-gen1", 0.0]
+    a.vms.loc[row, ["stays_gen1_reason", "stays_gen1_owner", "stays_gen1_expires"]] = [
+        "ERP replacement in 2027",
+        "cio@corp.example",
+        "2027-06-30",
+    ]
+    out = _render(render_run, a, width=200, show_all=True)
+    line = next(line for line in out.splitlines() if "APP-LEGACY" in line)
+    assert "stays-gen1" in line
+    assert "ERP replacement in 2027 (cio@corp.example, until 2027-06-30)" in line
+    table = out[out.index("VMs, worst first") :]
+    assert table.index("APP-LEGACY") > table.index("BUILD01")  # after needs-data
+    assert table.index("APP-LEGACY") < table.index("SQL01")  # before ready-with-fixes
+
+
+def test_closing_lines_count_the_input_warnings_and_say_where_they_are():
+    a = sample()
+    a.inputs[0].warnings = 4
+    warnings = [
+        f"{a.inputs[0].path}:{n}: column 'Generation': 'x' is not a VM generation"
+        for n in (2, 3, 4, 5)
+    ]
+    out = _render(render_run, a, width=80, warnings=warnings)
+    tail = out[out.index("VMs, worst first") :]
+    assert "Input warnings: 4" in tail and f"{a.inputs[0].path} 4" in tail
+    assert ":2: column 'Generation'" in tail and "1 more" in tail
+    assert "printed above" in tail
+    clean = sample()
+    for item in clean.inputs:
+        item.warnings = 0
+    assert "Input warnings: none." in _render(render_run, clean, width=80)
+
+
+def test_vm_view_shows_findings_before_facts_and_links_whole():
+    out, _ = _render(render_vm, sample(), "DC01", width=60)
+    assert out.index("Findings") < out.index("Facts")
+    urls = re.findall(r"https://\S+", out)
+    assert urls and all(" " not in u for u in urls)
+    # Each reference URL is on one line, whatever the width.
+    for url in urls:
+        assert url.startswith("https://learn.microsoft.com/")
+        assert url.rstrip("/").count("/") >= 4
+    reference_lines = [line for line in out.splitlines() if "reference" in line]
+    assert reference_lines and all("https://" in line for line in reference_lines)
+
+
+def test_remediation_is_reflowed():
+    a = sample()
+    a.findings["remediation"] = "Attach the disk to SCSI controller 0\nof the new VM."
+    out, _ = _render(render_vm, a, "DC01", width=200)
+    assert "controller 0 of the new VM." in out
 
 
 def test_plain_text_when_not_a_terminal_and_colour_when_it_is():

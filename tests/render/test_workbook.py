@@ -22,7 +22,7 @@ from assess.model.assessment import (
 )
 from assess.render.styles import VERDICT_COLOURS, WAIVED_TEXT
 from assess.render.xlsx import workbook
-from assess.render.xlsx.workbook import SHEET_ORDER, write_workbook
+from assess.render.xlsx.workbook import LIST_SHEETS, SHEET_ORDER, write_workbook
 from tests.assessment_factory import DANGEROUS_NAME, FACT_COLUMNS, big, sample
 
 DANGEROUS_NOTES = ("@SUM(A1:A2)", "+1 555 0100 helpdesk", "-- do not touch during month end --")
@@ -45,8 +45,15 @@ def _header(ws) -> list[str]:
     return [cell.value for cell in next(ws.iter_rows(min_row=1, max_row=1))]
 
 
-def _column(ws, name: str) -> list:
-    index = _header(ws).index(name) + 1
+def _fields(ws) -> list[str]:
+    """The sheet's columns as field names, read from the workbook's Fields sheet."""
+    rows = list(ws.parent["Fields"].iter_rows(min_row=2, values_only=True))
+    by_header = {header: field for sheet, header, field, _ in rows if sheet == ws.title}
+    return [by_header[h] for h in _header(ws)]
+
+
+def _column(ws, field: str) -> list:
+    index = _fields(ws).index(field) + 1
     return [ws.cell(row=r, column=index) for r in range(2, ws.max_row + 1)]
 
 
@@ -54,18 +61,52 @@ def test_sheets_in_order(book):
     assert book.sheetnames == list(SHEET_ORDER)
 
 
-def test_headers_are_the_column_names(book):
-    assert _header(book["VMs"]) == [*VM_COLUMNS, *FACT_COLUMNS]
-    assert _header(book["Findings"]) == list(FINDING_COLUMNS)
-    assert _header(book["Rules"]) == list(RULE_COLUMNS)
-    assert _header(book["Hosts"]) == list(HOST_COLUMNS)
-    assert _header(book["Data gaps"]) == list(DATA_GAP_COLUMNS)
+def test_headers_are_for_people_and_the_fields_sheet_names_every_field(book):
+    workbook_only = {"blocker_rules", "fix_rules", "stays_gen1"}
+    vms = set(_fields(book["VMs"]))
+    assert {*VM_COLUMNS, *FACT_COLUMNS} <= vms <= {*VM_COLUMNS, *FACT_COLUMNS, *workbook_only}
+    assert {"blocker_rules", "fix_rules"} <= vms
+    assert set(_fields(book["Findings"])) == set(FINDING_COLUMNS)
+    assert set(_fields(book["Rules"])) == set(RULE_COLUMNS)
+    assert _fields(book["Hosts"]) == list(HOST_COLUMNS)
+    assert set(_fields(book["Data gaps"])) == set(DATA_GAP_COLUMNS)
+    for sheet in ("VMs", "Findings", "Rules", "Hosts", "Data gaps"):
+        headers = _header(book[sheet])
+        assert len(set(headers)) == len(headers), sheet
+        assert not any("_" in h for h in headers if "(" not in h), sheet
+    meanings = [row[3] for row in book["Fields"].iter_rows(min_row=2, values_only=True)]
+    assert all(meanings), "every field has a one-line meaning"
 
 
-def test_fact_headers_carry_their_label_as_a_note(book):
+def test_vms_lead_with_name_host_and_the_decision_and_end_with_the_ids(book):
+    vms = _fields(book["VMs"])
+    lead = ["name", "host", "verdict", "conversion_path", "effort_hours", "blocker_rules"]
+    lead.append("fix_rules")
+    assert vms[:5] == lead[:5]
+    assert [f for f in vms if f in lead] == lead  # reasons to convert may come between
+    assert vms.index("fix_rules") < vms.index("cluster") < vms.index("os_arch")
+    assert vms[-2:] == ["vm_id", "vm_key"]
+    assert vms.index("os_arch") > vms.index("notes")
+    assert _header(book["VMs"])[:5] == ["VM", "Host", "Verdict", "Path", "Effort (h)"]
+    findings = _fields(book["Findings"])
+    assert findings[:3] == ["vm_name", "host", "rule"] and findings[-1] == "vm_key"
+
+
+def test_blockers_and_fixes_list_rule_ids_and_titles_one_per_line(book):
     vms = book["VMs"]
-    cell = vms.cell(row=1, column=_header(vms).index("os_arch") + 1)
-    assert cell.comment is not None and cell.comment.text == "OS architecture"
+    names = [c.value for c in _column(vms, "name")]
+    row = names.index("XP-TOOLS")
+    blockers = _column(vms, "blocker_rules")[row].value
+    assert blockers.split("\n")[0].startswith("OS001 ")
+    assert len(blockers.split("\n")) == 2
+    assert _column(vms, "blocker_rules")[row].alignment.wrap_text
+
+
+def test_fact_headers_are_their_label_with_meaning_and_field_as_a_note(book):
+    vms = book["VMs"]
+    cell = vms.cell(row=1, column=_fields(vms).index("os_arch") + 1)
+    assert cell.value == "OS architecture"
+    assert cell.comment is not None and cell.comment.text.endswith("Field: os_arch")
 
 
 def test_row_counts_match_the_assessment(book):
@@ -81,9 +122,9 @@ def test_row_counts_match_the_assessment(book):
 
 
 def test_header_frozen_and_every_list_filtered(book):
-    for sheet in SHEET_ORDER[1:]:
+    for sheet in LIST_SHEETS:
         ws = book[sheet]
-        expected = "E2" if sheet in ("VMs", "Findings") else "A2"
+        expected = "B2" if sheet in ("VMs", "Findings") else "A2"
         assert ws.freeze_panes == expected, sheet
         last = get_column_letter(len(_header(ws)))
         assert ws.auto_filter.ref == f"A1:{last}{ws.max_row}", sheet
@@ -91,7 +132,7 @@ def test_header_frozen_and_every_list_filtered(book):
 
 def test_vms_are_worst_first(book):
     verdicts = [c.value for c in _column(book["VMs"], "verdict")]
-    order = ["blocked", "needs-data", "ready-with-fixes", "ready", "already-gen2"]
+    order = ["blocked", "needs-data", "stays-gen1", "ready-with-fixes", "ready", "already-gen2"]
     assert verdicts == sorted(verdicts, key=order.index)
     assert _column(book["VMs"], "name")[0].value == "XP-TOOLS"  # 2 blockers beat 1
 
@@ -187,10 +228,10 @@ def test_verdicts_coloured_and_waived_findings_greyed(book):
 
 def test_readable_widths_and_wrapped_long_text(book):
     vms = book["VMs"]
-    name_width = vms.column_dimensions[get_column_letter(_header(vms).index("name") + 1)].width
+    name_width = vms.column_dimensions[get_column_letter(_fields(vms).index("name") + 1)].width
     assert 12 <= name_width <= 46
     findings = book["Findings"]
-    letter = get_column_letter(_header(findings).index("evidence") + 1)
+    letter = get_column_letter(_fields(findings).index("evidence") + 1)
     assert 20 <= findings.column_dimensions[letter].width <= 50
     assert all(c.alignment.wrap_text for c in _column(findings, "remediation"))
     assert all(c.font.name for c in _column(findings, "remediation"))
@@ -214,8 +255,9 @@ def test_progress_is_reported(tmp_path):
     calls: list[tuple[int, int]] = []
     a = big(3_000)
     write_workbook(a, tmp_path / "big.xlsx", on_progress=lambda d, t: calls.append((d, t)))
-    total = len(a.vms) + len(a.findings) + len(a.rules) + len(a.hosts) + len(a.data_gaps)
-    assert calls[-1] == (total, total)
+    lists = len(a.vms) + len(a.findings) + len(a.rules) + len(a.hosts) + len(a.data_gaps)
+    done, total = calls[-1]
+    assert done == total > lists  # the lists plus the Fields sheet
     assert len(calls) >= 3
     assert [d for d, _ in calls] == sorted(d for d, _ in calls)
 

@@ -100,11 +100,23 @@ def test_unusable_files_are_input_errors(tmp_path, content: bytes, reason: str) 
     assert "\n" not in str(caught.value)
 
 
-def test_rvtools_workbook_is_named_as_such(tmp_path) -> None:
+def test_rvtools_workbook_is_read_as_such(tmp_path) -> None:
     book = openpyxl.Workbook()
     book.active.title = "vInfo"
     book.active.append(["VM", "Powerstate", "Host", "Cluster", "Firmware"])
     book.active.append(["web01", "poweredOn", "esx01", "c1", "bios"])
+    path = tmp_path / "rvtools.xlsx"
+    book.save(path)
+    [result] = registry.load_sources([str(path)])
+    assert result.kind == "rvtools"
+    assert result.inventory.vms["name"].tolist() == ["web01"]
+
+
+def test_rvtools_workbook_without_a_vm_column_is_named_as_such(tmp_path) -> None:
+    book = openpyxl.Workbook()
+    book.active.title = "vInfo"
+    book.active.append(["Machine", "Powerstate", "Host"])
+    book.active.append(["web01", "poweredOn", "esx01"])
     path = tmp_path / "rvtools.xlsx"
     book.save(path)
     with pytest.raises(InputError, match="RVTools"):

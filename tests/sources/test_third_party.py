@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import openpyxl
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -42,24 +43,50 @@ def test_nri_report_vms_get_their_id_from_the_adapters() -> None:
     assert any("data[5].processorCount" in m for m in text)
 
 
-def test_azure_migrate_boot_type_gives_the_generation_and_vmware_is_left_out() -> None:
+def test_azure_migrate_boot_type_gives_the_generation_or_the_firmware() -> None:
     result = azure_migrate.load(fixture("azure_migrate.xlsx"))
     assert_conforms(result)
     assert result.rows_read == 4
     vms = by_name(result)
-    assert set(vms) == {"AZM-HV01", "AZM-HV02", "AZM-HV03"}
+    assert set(vms) == {"AZM-HV01", "AZM-HV02", "AZM-HV03", "AZM-VMW01"}
     assert vms["AZM-HV01"]["generation"] == 1
     assert vms["AZM-HV02"]["generation"] == 2
     assert vms["AZM-HV03"]["generation"] is None  # "Legacy"
+    assert vms["AZM-HV01"]["source_platform"] == "hyper-v"
+    assert vms["AZM-HV01"]["firmware"] is None  # a Hyper-V VM: its generation says it
     assert vms["AZM-HV01"]["os_name"] == "Microsoft Windows Server 2012 R2 (64-bit)"
     assert vms["AZM-HV01"]["os_architecture"] == "64-bit"
     assert vms["AZM-HV03"]["os_architecture"] == "32-bit"
     assert vms["AZM-HV01"]["memory_startup_bytes"] == 4096 * 2**20
     assert vms["AZM-HV02"]["state"] == "Off"
     assert vms["AZM-HV01"]["source"].endswith(":2")
+    vmware = vms["AZM-VMW01"]
+    assert (vmware["source_platform"], vmware["firmware"]) == ("vmware", "bios")
+    assert vmware["generation"] is None  # the facts derive the one it lands as
+    assert vmware["os_name"] == "Microsoft Windows Server 2016 (64-bit)"
+    assert vmware["os_architecture"] == "64-bit"
     text = messages(result)
-    assert any("1 machine(s) from VMware or physical discovery sites left out" in m for m in text)
+    assert not any("left out" in m for m in text)
     assert any(":4: column 'Boot Type'" in m for m in text)
+
+
+def test_azure_migrate_physical_machines_land_by_their_boot_type(tmp_path) -> None:
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["Machine Name", "Operating System", "Boot Type", "Machine ID"])
+    site = "/subscriptions/0/resourcegroups/rg/providers/microsoft.offazure"
+    sheet.append(
+        ["PHY01", "Microsoft Windows Server 2019", "EFI", f"{site}/serversites/s/machines/1"]
+    )
+    sheet.append(["PHY02", "Ubuntu 20.04", "BIOS", f"{site}/physicalsites/s/machines/2"])
+    sheet.append(["NOSITE", "Ubuntu 20.04", "BIOS", ""])
+    path = tmp_path / "azm.xlsx"
+    book.save(path)
+    vms = by_name(azure_migrate.load(str(path)))
+    assert (vms["PHY01"]["source_platform"], vms["PHY01"]["firmware"]) == ("physical", "efi")
+    assert (vms["PHY02"]["source_platform"], vms["PHY02"]["firmware"]) == ("physical", "bios")
+    assert vms["PHY02"]["os_name"] == "Ubuntu 20.04"
+    assert (vms["NOSITE"]["source_platform"], vms["NOSITE"]["generation"]) == (None, 1)
 
 
 def test_sniff() -> None:

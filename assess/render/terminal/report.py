@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import math
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from typing import IO, Any
 
 import pandas as pd
@@ -25,8 +26,9 @@ from rich.style import Style
 from rich.table import Table
 from rich.text import Text
 
-from assess.model.assessment import Assessment
+from assess.model.assessment import SEVERITIES, Assessment
 from assess.render import figures
+from assess.render.sheet_tables import decision_text
 from assess.render.styles import host_status_colour, severity_colour, verdict_colour
 from assess.render.text_safety import is_na, is_plain_url, reflow, terminal_text
 
@@ -34,6 +36,7 @@ DEFAULT_LIMIT = 50
 TOP_RULES = 8
 TOP_HOSTS = 8
 UNKNOWN = "unknown"
+_SEVERITY_RANK = {severity: rank for rank, severity in enumerate(SEVERITIES)}
 
 
 # -- consoles and progress ----------------------------------------------------------------
@@ -78,7 +81,7 @@ def progress(console: Console, description: str, total: int | None = None) -> It
         yield _no_progress
         return
     bar = Progress(
-        TextColumn("{task.description}"),
+        TextColumn("{task.description}", markup=False),
         BarColumn(),
         MofNCompleteColumn(),
         TimeElapsedColumn(),
@@ -90,7 +93,7 @@ def progress(console: Console, description: str, total: int | None = None) -> It
     def advance(*args: object) -> None:
         what, done, new_total = _progress_args(args)
         if what is not None:
-            bar.update(task, description=f"{description}: {what}")
+            bar.update(task, description=f"{description}: {terminal_text(what)}")
         if new_total is not None:
             bar.update(task, total=new_total)
         if done is None:
@@ -158,6 +161,11 @@ def _hours(value: object, digits: int = 1) -> str:
     return f"{number:,.{digits}f}".rstrip("0")
 
 
+def _column_hours(value: object) -> str:
+    """A VM's hours in a table column: two decimals always, so the points line up."""
+    return "-" if is_na(value) else f"{float(value):,.2f}"  # type: ignore[arg-type]
+
+
 def _int(value: object) -> str:
     return "-" if is_na(value) else f"{int(value):,}"  # type: ignore[call-overload]
 
@@ -180,14 +188,16 @@ def render_run(
     *,
     show_all: bool = False,
     limit: int = DEFAULT_LIMIT,
+    warnings: Sequence[object] = (),
 ) -> None:
     """The summary panel, then one line per VM, worst first (the worst ``limit`` unless
-    ``show_all``)."""
+    ``show_all``), then a closing line on the input warnings (``warnings``: the run's,
+    printed in full on stderr before the report)."""
     console.print(summary_panel(assessment, console.width))
-    vms = figures.worst_first(assessment.vms)
+    vms = figures.report_vms(assessment.vms)
     shown = vms if show_all else vms.head(limit)
     if len(shown):
-        console.print(vm_table(shown, console.width))
+        console.print(vm_table(shown, console.width, assessment.rules))
     hidden = len(vms) - len(shown)
     if hidden:
         console.print(
@@ -197,6 +207,7 @@ def render_run(
                 style="dim",
             )
         )
+    console.print(input_warnings_summary(assessment, warnings))
 
 
 def summary_panel(assessment: Assessment, width: int = 100) -> Panel:
@@ -206,7 +217,7 @@ def summary_panel(assessment: Assessment, width: int = 100) -> Panel:
     title = f"Generation 2 readiness: {len(vms):,} VM{'s' if len(vms) != 1 else ''}"
     title += f" on {hosts:,} host{'s' if hosts != 1 else ''}"
     parts: list[RenderableType] = []
-    parts.extend(_side_by_side(_verdict_grid(assessment), _rule_grid(assessment), width))
+    parts.extend(_side_by_side(_verdict_grid(assessment), _rule_grid(assessment, width), width))
     parts.append(Text())
     parts.extend(_side_by_side(_path_grid(assessment), _host_grid(assessment), width))
     paragraph = figures.status_paragraph(assessment)
@@ -259,9 +270,10 @@ def _verdict_grid(assessment: Assessment) -> Table:
     return table
 
 
-def _rule_grid(assessment: Assessment) -> Table:
+def _rule_grid(assessment: Assessment, width: int = 100) -> Table:
     table = _grid("Top findings", ("rule", "left"), ("VMs", "right"), ("title", "left"))
-    table.columns[2].max_width = 40
+    # Titles are cut only where the width is short: beside the verdicts from 96 columns up.
+    table.columns[2].max_width = 40 if width < 140 else 72
     rules = figures.rule_table(assessment)
     for item in rules.head(TOP_RULES).itertuples(index=False):
         table.add_row(_severity_id(item.rule, item.severity), f"{item.vms:,}", _text(item.title))
@@ -337,68 +349,128 @@ def stays_gen1_text(vm: Mapping[str, Any]) -> str:
     return text + (f" ({', '.join(extra)})" if extra else "")
 
 
-def vm_table(vms: pd.DataFrame, width: int = 100) -> Table:
-    """One line per VM. Column widths are computed here, not by Rich: with long rule lists
-    Rich's own shrinking can squeeze a column to nothing. Names are cut with an ellipsis."""
-    records = vms[
-        [
-            "host",
-            "name",
-            "verdict",
-            "conversion_path",
-            "blockers",
-            "fixes",
-            "effort_hours",
-            "finding_ids",
-        ]
-    ].to_dict("records")
-    decisions = (
-        vms[["stays_gen1_reason", "stays_gen1_owner", "stays_gen1_expires"]].to_dict("records")
-        if "stays_gen1_reason" in vms
-        else [{}] * len(records)
-    )
-    rows = []
-    for vm, decision in zip(records, decisions, strict=True):
-        rules = "" if is_na(vm["finding_ids"]) else terminal_text(vm["finding_ids"])
-        if vm["verdict"] == "stays-gen1":
-            rules = terminal_text(stays_gen1_text(decision))
-        rows.append(
-            (
-                _text(vm["host"]),
-                _text(vm["name"]),
-                _verdict(vm["verdict"]),
-                _text(vm["conversion_path"]),
-                Text(f"{_int(vm['blockers'])}/{_int(vm['fixes'])}"),
-                Text(_hours(vm["effort_hours"])),
-                Text(rules, style="dim"),
-            )
-        )
-    narrow = width < 100
-    headers = ("host", "VM", "verdict", "path", "B/F", "effort", "rules")
-    longest = [max([len(h), *(r[i].cell_len for r in rows)]) for i, h in enumerate(headers)]
-    widths = {
-        "host": min(longest[0], 14 if narrow else 20),
-        "VM": min(longest[1], 22 if narrow else 40),
-        "verdict": longest[2],
-        "path": longest[3],
-        "B/F": longest[4],
-        "effort": longest[5],
+@dataclass
+class _Col:
+    """A column of the VM table: ``natural`` is what its longest cell needs (capped),
+    ``least`` what it can be cut to (equal to ``natural``: never cut)."""
+
+    name: str
+    natural: int
+    least: int
+    justify: JustifyMethod = "left"
+
+
+#: VM table columns most useful first; a narrow terminal drops from the end of
+#: ``_OPTIONAL`` first (``verdict`` and ``path`` are never dropped).
+_REQUIRED = ("VM", "verdict", "path")
+_OPTIONAL = ("effort", "rules", "host", "B/F", "why convert")
+_ORDER = ("host", "VM", "verdict", "path", "B/F", "effort", "rules", "why convert")
+_CAPS = {"VM": 40, "host": 20, "why convert": 48}
+_LEAST = {"VM": 10, "host": 8, "rules": 16, "why convert": 16}
+#: How spare width is handed out: (column, up to this width; None: its natural width).
+_GROWTH = (
+    ("VM", None),
+    ("host", 14),
+    ("rules", 40),
+    ("host", None),
+    ("rules", None),
+    ("why convert", None),
+)
+
+
+def _table_width(columns: list[_Col], widths: dict[str, int]) -> int:
+    # One space of padding each side of every column but the outer edges, one separator
+    # between columns and one edge each side.
+    return sum(widths[c.name] for c in columns) + 3 * len(columns) - 1
+
+
+def _fit_columns(columns: list[_Col], width: int) -> tuple[list[_Col], dict[str, int]]:
+    """Which columns to show and how wide: every column at its least width, dropping the
+    least useful optional ones until that fits; then the spare width goes to the columns
+    in usefulness order, each up to its natural width."""
+    shown = list(columns)
+    droppable = list(reversed(_OPTIONAL))
+    least = {c.name: c.least for c in shown}
+    while _table_width(shown, least) > width and droppable:
+        name = droppable.pop(0)
+        shown = [c for c in shown if c.name != name]
+    widths = {c.name: c.least for c in shown}
+    spare = width - _table_width(shown, widths)
+    for name, cap in _GROWTH:
+        column = next((c for c in shown if c.name == name), None)
+        if column is None or spare <= 0:
+            continue
+        target = column.natural if cap is None else min(cap, column.natural)
+        grow = max(0, min(target - widths[name], spare))
+        widths[name] += grow
+        spare -= grow
+    return shown, widths
+
+
+def _severity_order(rules: pd.DataFrame | None) -> dict[str, int]:
+    if rules is None or rules.empty:
+        return {}
+    return {
+        str(rule): _SEVERITY_RANK.get(str(sev), 99)
+        for rule, sev in zip(rules["id"], rules["severity"], strict=True)
     }
-    if narrow:
-        del widths["path"]
-    columns = [*widths, "rules"]
-    # Each column but the outer edges has one space of padding each side, plus one box
-    # character between and around the columns.
-    overhead = 2 * len(columns) - 2 + len(columns) + 1
-    spare = width - overhead - sum(widths.values())
-    for name, floor in (("VM", 12), ("host", 6), ("VM", 8)):
-        if spare >= 8:
-            break
-        cut = min(widths[name] - floor, 8 - spare)
-        if cut > 0:
-            widths[name] -= cut
-            spare += cut
-    widths["rules"] = max(min(spare, longest[6]), 5)
+
+
+def _rules_cell(ids: object, rank: Mapping[str, int], cache: dict[str, str]) -> str:
+    """Rule ids, blockers first (then needs-data, fixes, warnings, info), stable within."""
+    if is_na(ids):
+        return ""
+    text = terminal_text(ids)
+    done = cache.get(text)
+    if done is None:
+        listed = text.split()
+        done = cache[text] = " ".join(sorted(listed, key=lambda i: rank.get(i, 99)))
+    return done
+
+
+def vm_table(vms: pd.DataFrame, width: int = 100, rules: pd.DataFrame | None = None) -> Table:
+    """One line per VM, every column but ``VM``, ``rules`` and ``host`` at its natural width.
+    From 60 columns up the verdict and the path are always shown: narrower terminals drop
+    the least useful columns first (reasons to convert, blocker/fix counts, host, rules,
+    effort). ``rules`` (the catalog table) orders each VM's rule ids blockers first.
+    Column widths are computed here, not by Rich, whose own shrinking can squeeze a column
+    to nothing; long cells are cut with an ellipsis so one VM stays one line."""
+    rank = _severity_order(rules)
+    cache: dict[str, str] = {}
+    has_gains = "reasons_to_convert_text" in vms.columns
+    records = vms.to_dict("records")
+    rows: list[dict[str, Text]] = []
+    for vm in records:
+        if vm.get("verdict") == "stays-gen1":
+            # The verdict says "stays-gen1": the column gives the decision itself.
+            decision = decision_text(
+                *(vm.get(f"stays_gen1_{k}") for k in ("reason", "owner", "expires"))
+            )
+            rule_text = Text(terminal_text(decision or stays_gen1_text(vm)), style="magenta")
+        else:
+            rule_text = Text(_rules_cell(vm.get("finding_ids"), rank, cache), style="dim")
+        gains = vm.get("reasons_to_convert_text") if has_gains else None
+        rows.append(
+            {
+                "host": _text(vm["host"]),
+                "VM": _text(vm["name"]),
+                "verdict": _verdict(vm["verdict"]),
+                "path": _text(vm["conversion_path"]),
+                "B/F": Text(f"{_int(vm['blockers'])}/{_int(vm['fixes'])}"),
+                "effort": Text(_column_hours(vm["effort_hours"])),
+                "rules": rule_text,
+                "why convert": Text("" if is_na(gains) else terminal_text(gains), style="dim"),
+            }
+        )
+    names = [n for n in _ORDER if n != "why convert" or has_gains]
+    columns = []
+    for name in names:
+        longest = max([len(name), *(row[name].cell_len for row in rows)])
+        natural = min(longest, _CAPS.get(name, longest))
+        least = min(natural, _LEAST.get(name, natural))
+        justify: JustifyMethod = "right" if name in ("B/F", "effort") else "left"
+        columns.append(_Col(name, natural, least, justify))
+    shown, widths = _fit_columns(columns, width)
 
     table = Table(
         box=box.SIMPLE_HEAD,
@@ -409,15 +481,53 @@ def vm_table(vms: pd.DataFrame, width: int = 100) -> Table:
         title_justify="left",
         title_style="bold",
     )
-    for name in columns:
-        justify: JustifyMethod = "right" if name in ("B/F", "effort") else "left"
+    for column in shown:
         table.add_column(
-            name, width=widths[name], no_wrap=True, overflow="ellipsis", justify=justify
+            column.name,
+            width=widths[column.name],
+            no_wrap=True,
+            overflow="ellipsis",
+            justify=column.justify,
         )
-    keep = [headers.index(name) for name in columns]
     for row in rows:
-        table.add_row(*(row[i] for i in keep))
+        table.add_row(*(row[column.name] for column in shown))
     return table
+
+
+def input_warnings_summary(
+    assessment: Assessment, warnings: Sequence[object] = (), show: int = 3
+) -> RenderableType:
+    """The closing lines of a run: how many input warnings, in which inputs, the first
+    few, and where all of them are."""
+    per_input = [(item.path, item.warnings) for item in assessment.inputs if item.warnings]
+    total = max(sum(n for _, n in per_input), len(warnings))
+    notes = len(assessment.messages)
+    notes_line = Text(
+        f"Notes about the policy and waivers: {notes:,} (printed above).", style="dim"
+    )
+    if not total:
+        line = Text("Input warnings: none.", style="dim")
+        return Group(line, notes_line) if notes else line
+    where = ", ".join(f"{terminal_text(path)} {count:,}" for path, count in per_input[:4])
+    if len(per_input) > 4:
+        where += f" and {len(per_input) - 4} more inputs"
+    head = Text(f"Input warnings: {total:,}", style="bold yellow")
+    head.append(f" ({where})" if where else "")
+    parts: list[RenderableType] = [head]
+    listed = list(warnings)[:show]
+    parts.extend(Padding(Text(terminal_text(w)), (0, 0, 0, 2)) for w in listed)
+    if total > len(listed):
+        parts.append(Padding(Text(f"... {total - len(listed):,} more", style="dim"), (0, 0, 0, 2)))
+    parts.append(
+        Text(
+            "Every warning is printed above (stderr) with its file, line and column; the "
+            "workbook's Inputs table counts them per input; --strict makes them errors.",
+            style="dim",
+        )
+    )
+    if notes:
+        parts.append(notes_line)
+    return Group(*parts)
 
 
 # -- assess run --vm NAME ---------------------------------------------------------------------
@@ -452,15 +562,26 @@ def render_vm(assessment: Assessment, console: Console, name_or_id: str) -> bool
     gaps = assessment.data_gaps
     for vm in matches.to_dict("records"):
         console.print(_vm_panel(assessment, vm))
-        console.print(_facts_table(assessment, vm))
         own = findings.loc[(findings["vm_key"] == vm["vm_key"]).fillna(False)]
         own = figures.findings_in_report_order(own, matches)
-        console.print(_findings_view(own))
+        _print_findings(console, own)
         own_gaps = gaps.loc[(gaps["vm_key"] == vm["vm_key"]).fillna(False)]
         if len(own_gaps):
             console.print(_gaps_view(assessment, own_gaps))
+        console.print(_facts_table(assessment, vm))
         console.print()
     return True
+
+
+def _print_link_line(console: Console, label: str, value: object, indent: int = 4) -> None:
+    """``label  URL`` on a line of its own, never wrapped by us: a narrow terminal folds
+    it visually, the URL stays one string (copy, click) and, where the terminal has
+    hyperlinks, one link."""
+    line = Text(" " * indent)
+    line.append(label, style="dim")
+    line.append("  ")
+    line.append_text(_link(value))
+    console.print(line, soft_wrap=True)
 
 
 def _vm_panel(assessment: Assessment, vm: Mapping[str, Any]) -> Panel:
@@ -469,13 +590,15 @@ def _vm_panel(assessment: Assessment, vm: Mapping[str, Any]) -> Panel:
     grid.add_column(overflow="fold")
     grid.add_row("verdict", _verdict(vm["verdict"]))
     if vm["verdict"] == "stays-gen1":
-        grid.add_row("decided", _text(stays_gen1_text(vm)))
-    grid.add_row("conversion path", _text(vm["conversion_path"]))
-    effort = "-" if is_na(vm["effort_hours"]) else f"{_hours(vm['effort_hours'])} h"
-    if not is_na(vm.get("effort_if_converted_hours")):
-        effort += (
-            f" (not converted; converting would take {_hours(vm['effort_if_converted_hours'])} h)"
+        decision = decision_text(
+            *(vm.get(f"stays_gen1_{k}") for k in ("reason", "owner", "expires"))
         )
+        grid.add_row("decided", _text(decision or stays_gen1_text(vm)))
+    grid.add_row("conversion path", _text(vm["conversion_path"]))
+    effort = "-" if is_na(vm["effort_hours"]) else f"{_hours(vm['effort_hours'], 2)} h"
+    if not is_na(vm.get("effort_if_converted_hours")):
+        converting = _hours(vm["effort_if_converted_hours"], 2)
+        effort += f" (not converted; converting would take {converting} h)"
     grid.add_row("effort", effort)
     if not is_na(vm.get("reasons_to_convert_text")):
         grid.add_row("reasons to convert", _prose(vm["reasons_to_convert_text"]))
@@ -537,10 +660,13 @@ def _facts_table(assessment: Assessment, vm: Mapping[str, Any]) -> Table:
     return table
 
 
-def _findings_view(findings: pd.DataFrame) -> RenderableType:
+def _print_findings(console: Console, findings: pd.DataFrame) -> None:
+    """Each finding: severity, rule and title; evidence, remediation (catalog line breaks
+    reflowed), effort and waiver in a grid; the reference on its own unwrapped line."""
     if findings.empty:
-        return Text("No findings.", style="green")
-    blocks: list[RenderableType] = [Text("Findings", style="bold")]
+        console.print(Text("No findings.", style="green"))
+        return
+    console.print(Text("Findings", style="bold"))
     for item in findings.to_dict("records"):
         waived = item.get("status") == "waived"
         head = Text.assemble(
@@ -556,8 +682,6 @@ def _findings_view(findings: pd.DataFrame) -> RenderableType:
         detail.add_column(overflow="fold")
         detail.add_row("evidence", _prose(item["evidence"]))
         detail.add_row("remediation", _prose(item["remediation"]))
-        if not is_na(item.get("reference")):
-            detail.add_row("reference", _link(item["reference"]))
         if not is_na(item.get("effort_hours")):
             detail.add_row("effort", f"{_hours(item['effort_hours'], 2)} h")
         if waived:
@@ -570,8 +694,11 @@ def _findings_view(findings: pd.DataFrame) -> RenderableType:
                 "" if is_na(item.get("waiver_reason")) else terminal_text(item["waiver_reason"])
             )
             detail.add_row("waived", Text(reason + (f" ({who})" if who else "")))
-        blocks.extend([head, Padding(detail, (0, 0, 1, 4))])
-    return Group(*blocks)
+        console.print(head)
+        console.print(Padding(detail, (0, 0, 0, 4)))
+        if not is_na(item.get("reference")):
+            _print_link_line(console, "reference  ", item["reference"])
+        console.print()
 
 
 def _gaps_view(assessment: Assessment, gaps: pd.DataFrame) -> RenderableType:
@@ -651,13 +778,17 @@ def render_rule(rule: Mapping[str, Any] | pd.Series, console: Console) -> None:
         if key == "severity":
             grid.add_row(label, _severity(value))
         elif key == "references":
-            refs = value.split() if isinstance(value, str) else list(value or ())
-            grid.add_row(label, Text("\n").join(_link(r) for r in refs))
+            continue  # printed below the panel, one whole URL per line
         else:
             shown = Text(_hours(value, 2)) if key == "effort_hours" else _prose(value)
             grid.add_row(label, shown)
     title = Text.assemble(Text(terminal_text(get("id")), style="bold"), "  ", _text(get("title")))
     console.print(Panel(grid, title=title, title_align="left", box=box.ROUNDED))
+    refs = get("references")
+    if not _blank(refs):
+        listed = refs.split() if isinstance(refs, str) else list(refs or ())
+        for number, ref in enumerate(listed):
+            _print_link_line(console, "references" if number == 0 else " " * 10, ref, indent=2)
 
 
 def render_facts(rows: Sequence[Mapping[str, Any]], console: Console) -> None:

@@ -38,7 +38,7 @@ from assess.render.text_safety import (
     to_text,
 )
 from assess.render.xlsx import fast_paths
-from assess.render.xlsx.formats import Formats
+from assess.render.xlsx.formats import KEEP_LINES_KINDS, Formats
 
 try:  # private helpers: their absence only means the slower path
     from xlsxwriter.url import Url
@@ -198,7 +198,7 @@ class RowWriter:
             kind=kind,
             text=pair(wrap=wrap),
             quoted=pair(wrap=wrap, quote=True),
-            reflow_text=wrap and kind != "references",
+            reflow_text=wrap and kind not in KEEP_LINES_KINDS,
         )
         if kind in ("int", "hours", "percent", "number", "datetime", "date"):
             plan.typed = pair(kind=kind)

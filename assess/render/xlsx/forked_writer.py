@@ -32,6 +32,7 @@ from assess.model.assessment import Assessment
 from assess.render.xlsx import fast_paths
 
 ProgressCallback = Callable[[int, int], None]
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
 POLL_S = 0.2
 PROGRESS_EVERY_S = 0.25
 
@@ -62,7 +63,7 @@ def start(assessment: Assessment, path: str | os.PathLike[str]) -> WorkbookJob |
     receive, send = context.Pipe(duplex=False)
     process = context.Process(
         target=_child,
-        args=(assessment, Path(path), send),
+        args=(assessment, Path(path), send, os.getpid()),
         name="gen2-assess-workbook",
         daemon=True,  # never outlives this process
     )
@@ -137,8 +138,33 @@ class WorkbookJob:
         self.messages.close()
 
 
-def _child(assessment: Assessment, path: Path, send: Connection) -> None:
+def _die_with_parent(parent: int) -> None:
+    """Ask Linux to send SIGTERM to this process when its parent dies; if the parent is
+    already gone (it died before the request), stop now."""
+    with contextlib.suppress(Exception):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
+    if os.getppid() != parent:
+        os._exit(128 + signal.SIGTERM)
+
+
+def _child(assessment: Assessment, path: Path, send: Connection, parent: int) -> None:
+    from assess import atomic
+    from assess.atomic import deliver
     from assess.render.xlsx.workbook import write_workbook
+
+    # Forked inside the parent's ``deferred_signals`` block: this process starts afresh.
+    atomic._deferring = 0
+    atomic._pending.clear()
+    _die_with_parent(parent)
+
+    def parent_still_waiting() -> None:
+        # The last check before the rename: a workbook nobody waits for must not replace
+        # the previous one (the parent was killed, or stopped and did not clean up).
+        if os.getppid() != parent:
+            raise SystemExit(128 + signal.SIGTERM)
+
+    atomic.before_replace = parent_still_waiting
 
     # This process only writes the workbook, then ends: its garbage needs no collecting
     # (the writer makes millions of short-lived containers; the collector would keep
@@ -152,15 +178,15 @@ def _child(assessment: Assessment, path: Path, send: Connection) -> None:
         if stopping:
             return  # already unwinding: let the temporary files go first
         stopping = True
-        if signum == signal.SIGINT:
-            raise KeyboardInterrupt
-        raise SystemExit(128 + signum)
+        deliver(KeyboardInterrupt() if signum == signal.SIGINT else SystemExit(128 + signum))
 
     # ``cancel`` sends SIGTERM; Ctrl-C (SIGINT) reaches both processes and interrupts this
     # one as it does the parent (unless the parent ignores it). Either way the writer
     # unwinds once, removing its temporary files, whatever signal follows.
     signal.signal(signal.SIGTERM, stop)
-    if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+    if hasattr(signal, "SIGHUP"):
+        signal.signal(signal.SIGHUP, stop)
+    if signal.getsignal(signal.SIGINT) is not signal.SIG_IGN:
         signal.signal(signal.SIGINT, stop)
 
     last = 0.0

@@ -29,6 +29,8 @@ from assess.render.styles import (
 
 T = TypeVar("T")
 FONT_SIZE = 10
+#: Column kinds whose line breaks are meant (one URL or one rule per line): never reflowed.
+KEEP_LINES_KINDS = frozenset({"references", "lines"})
 
 #: Every workbook the tool writes: inventory text is never a formula, a link or a number, and
 #: rows stream to disk (constant memory) so 100,000 VMs fit.
@@ -108,6 +110,7 @@ class Formats:
             props["num_format"] = NUMBER_FORMATS[kind]
         if wrap:
             props["text_wrap"] = True
+            props["indent"] = 1  # keeps text clear of a right-aligned number to its left
         if quote:
             props["quote_prefix"] = True
         if colour is not None:

@@ -29,10 +29,11 @@ from assess.render.styles import (
 )
 from assess.render.text_safety import excel_text, looks_like_formula, to_text
 from assess.render.xlsx.formats import Formats
+from assess.render.xlsx.print_setup import setup_page
 
 SHEET = "Summary"
 #: Column widths (characters): A keys, B names and explanations, C.. numbers.
-WIDTHS = (24, 56, 11, 11, 11, 11, 11, 11, 11, 11)
+WIDTHS = (24, 56, 11, 11, 11, 11, 11, 11, 11, 11, 11)
 CHART_COL = 6  # charts float from column G, right of the 5-column tables
 ROW_PX = 20
 TOP_RULES_IN_CHART = 15
@@ -55,7 +56,7 @@ PATH_MEANING = {
 }
 
 
-class _Sheet:
+class SheetCursor:
     """A cursor over the Summary sheet plus the few cell helpers it needs."""
 
     def __init__(self, ws: Worksheet, fmts: Formats) -> None:
@@ -121,14 +122,10 @@ _PCT = "0%"
 
 
 def write_summary(workbook: Workbook, ws: Worksheet, fmts: Formats, assessment: Assessment) -> None:
-    sheet = _Sheet(ws, fmts)
+    sheet = SheetCursor(ws, fmts)
     for col, width in enumerate(WIDTHS):
         ws.set_column(col, col, width)
     ws.hide_gridlines(2)
-    ws.set_landscape()
-    ws.set_paper(9)  # A4
-    ws.fit_to_pages(1, 0)
-    ws.set_margins(left=0.5, right=0.5, top=0.6, bottom=0.6)
 
     _title(sheet, assessment)
     _status(sheet, assessment)
@@ -138,9 +135,11 @@ def write_summary(workbook: Workbook, ws: Worksheet, fmts: Formats, assessment: 
     _paths(sheet, assessment)
     _groups(sheet, assessment)
     _notes(sheet, assessment)
+    # The charts float from column G, about 5.5 columns wide: print through column L.
+    setup_page(ws, assessment, rows=sheet.row, cols=CHART_COL + 6, repeat_header=False)
 
 
-def _title(sheet: _Sheet, assessment: Assessment) -> None:
+def _title(sheet: SheetCursor, assessment: Assessment) -> None:
     ws = sheet.ws
     ws.set_row(0, 30)
     sheet.text(
@@ -168,9 +167,15 @@ def _title(sheet: _Sheet, assessment: Assessment) -> None:
     sheet.text(4, 0, "Produced by", bold=True, font_color="#404040")
     sheet.text(4, 1, f"gen2-assess {__version__}")
     sheet.row = 5
+    context = assessment.context
+    for label, value in (("Client", context.client), ("Engagement", context.engagement)):
+        if value and value.strip():
+            sheet.text(sheet.row, 0, label, bold=True, font_color="#404040")
+            sheet.text(sheet.row, 1, value.strip())
+            sheet.row += 1
 
 
-def _status(sheet: _Sheet, assessment: Assessment) -> None:
+def _status(sheet: SheetCursor, assessment: Assessment) -> None:
     sheet.section("Status", columns=9)
     paragraph = figures.status_paragraph(assessment)
     last_col = 8
@@ -187,7 +192,7 @@ def _status(sheet: _Sheet, assessment: Assessment) -> None:
     sheet.row += 1
 
 
-def _inputs(sheet: _Sheet, assessment: Assessment) -> None:
+def _inputs(sheet: SheetCursor, assessment: Assessment) -> None:
     sheet.section("Inputs", columns=6)
     sheet.header(
         ["Kind", "Path", "VMs", "Warnings", "Status", "Detail"], numeric_from=2, numeric_to=3
@@ -199,7 +204,7 @@ def _inputs(sheet: _Sheet, assessment: Assessment) -> None:
         sheet.number(row, 2, item.vms, _INT)
         sheet.number(row, 3, item.warnings, _INT)
         colour = {"ok": "#155724", "partial": "#7A4100"}.get(item.status, "#842029")
-        sheet.text(row, 4, item.status, font_color=colour, bold=True, indent=1)
+        sheet.text(row, 4, item.status, font_color=colour, bold=True, indent=2)
         sheet.text(row, 5, item.detail, font_color="#595959")
         sheet.row += 1
     if not assessment.inputs:
@@ -207,7 +212,7 @@ def _inputs(sheet: _Sheet, assessment: Assessment) -> None:
         sheet.row += 1
 
 
-def _verdicts(sheet: _Sheet, workbook: Workbook, assessment: Assessment) -> None:
+def _verdicts(sheet: SheetCursor, workbook: Workbook, assessment: Assessment) -> None:
     top = sheet.section("VMs by verdict")
     sheet.header(["Verdict", "What it means", "VMs", "Share", "Effort (h)"])
     table = figures.verdict_table(assessment)
@@ -261,7 +266,7 @@ def _verdicts(sheet: _Sheet, workbook: Workbook, assessment: Assessment) -> None
     sheet.pad_to(top + math.ceil(height / ROW_PX) + 1)
 
 
-def _rules(sheet: _Sheet, workbook: Workbook, assessment: Assessment) -> None:
+def _rules(sheet: SheetCursor, workbook: Workbook, assessment: Assessment) -> None:
     table = figures.rule_table(assessment)
     top = sheet.section("Findings by rule")
     sheet.header(["Rule", "Title", "Severity", "VMs", "Waived"], numeric_from=3)
@@ -332,7 +337,7 @@ def _chart_frame(chart: Any, title: str) -> None:
     chart.set_chartarea({"border": {"color": "#D9D9D9"}})
 
 
-def _paths(sheet: _Sheet, assessment: Assessment) -> None:
+def _paths(sheet: SheetCursor, assessment: Assessment) -> None:
     table = figures.path_table(assessment)
     sheet.section("Effort by conversion path")
     sheet.header(["Path", "What it means", "VMs", "Effort (h)", "h per VM"])
@@ -349,7 +354,7 @@ def _paths(sheet: _Sheet, assessment: Assessment) -> None:
     )
 
 
-def _total_row(sheet: _Sheet, cells: list[tuple[int, Any, str]], last_col: int) -> None:
+def _total_row(sheet: SheetCursor, cells: list[tuple[int, Any, str]], last_col: int) -> None:
     row = sheet.row
     sheet.text(row, 0, "Total", **_TOTAL)
     filled = {col for col, _, _ in cells}
@@ -361,7 +366,7 @@ def _total_row(sheet: _Sheet, cells: list[tuple[int, Any, str]], last_col: int) 
     sheet.row += 1
 
 
-def _verdict_header(sheet: _Sheet, first: list[str]) -> None:
+def _verdict_header(sheet: SheetCursor, first: list[str]) -> None:
     labels = [*first, "VMs", *VERDICTS, "Effort (h)"]
     for col, label in enumerate(labels):
         props = dict(_HEADER)
@@ -375,7 +380,7 @@ def _verdict_header(sheet: _Sheet, first: list[str]) -> None:
     sheet.row += 1
 
 
-def _group_rows(sheet: _Sheet, table: pd.DataFrame, keys: list[str]) -> None:
+def _group_rows(sheet: SheetCursor, table: pd.DataFrame, keys: list[str]) -> None:
     for item in table.to_dict("records"):
         row = sheet.row
         for col, key in enumerate(keys):
@@ -397,7 +402,7 @@ def _group_rows(sheet: _Sheet, table: pd.DataFrame, keys: list[str]) -> None:
     _total_row(sheet, cells, last_col=last)
 
 
-def _groups(sheet: _Sheet, assessment: Assessment) -> None:
+def _groups(sheet: SheetCursor, assessment: Assessment) -> None:
     clusters = figures.cluster_table(assessment)
     hosts = figures.host_table(assessment)
     width = 2 + len(VERDICTS) + 2
@@ -418,13 +423,16 @@ def _groups(sheet: _Sheet, assessment: Assessment) -> None:
     _group_rows(sheet, hosts, ["cluster", "host"])
 
 
-def _notes(sheet: _Sheet, assessment: Assessment) -> None:
+def _notes(sheet: SheetCursor, assessment: Assessment) -> None:
     sheet.section("Notes", columns=9)
     notes = [
         "Effort figures are planning defaults per finding (see the Rules sheet), not "
         "measurements: adjust them with a policy file.",
         "Lists: VMs (one row per VM, worst first), Findings (one row per finding, with "
         "evidence, remediation and reference), Data gaps (what was missing and how to get it).",
+        "Scope and assumptions: inputs and collection times, policy overrides, waivers, "
+        "scope exclusions and the effort figures assumed. Fields: every column header with "
+        "its field name in the JSON and CSV outputs.",
         *assessment.messages,
     ]
     for note in notes:

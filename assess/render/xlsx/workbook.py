@@ -1,4 +1,5 @@
-"""The client workbook: Summary, VMs, Findings, Rules, Hosts, Data gaps.
+"""The client workbook: Summary, Scope and assumptions, VMs, Findings, Rules, Hosts, Data
+gaps, Fields.
 
 Written with XlsxWriter in ``constant_memory`` mode: each row goes to disk as soon as the next
 row starts, so 100,000 VMs and 300,000 findings need little memory. The price: rows are
@@ -8,9 +9,14 @@ styles anyway). For speed, the list rows are serialised in bulk by ``excel_rows`
 XlsxWriter would write, several times faster) and the finished parts are deflated on several
 threads by ``xlsx_zip`` (the same archive, sooner).
 
-Headers are the column names of the assessment, verbatim: see ``tabular`` for the contract.
-Fact columns and the less obvious core columns carry their human wording as a note on the
-header cell.
+Headers are for people (``fields``): "VM", "Verdict", "Effort (h)"; each header cell carries
+a note with its meaning and its snake_case field name, and the ``Fields`` sheet lists every
+header with its field, the contract of the JSON and CSV files (see ``sheet_tables``). Columns run
+in reading order: name and host first, the decision next, facts after, ids last.
+
+Every sheet prints: landscape, one page wide, header row repeated, client and engagement in
+the page header, page numbers in the footer (``print_setup``); a "Scope and assumptions"
+sheet states what the figures rest on (``scope_sheet``).
 
 Safety: nothing from an inventory is ever written with ``write()`` (which guesses types) and
 the workbook is opened with ``strings_to_formulas``/``strings_to_urls``/``strings_to_numbers``
@@ -41,7 +47,7 @@ from xlsxwriter.worksheet import Worksheet
 from assess import __version__
 from assess.atomic import atomic_path
 from assess.model.assessment import Assessment
-from assess.render.sheet_tables import sheet_frames
+from assess.render.sheet_tables import workbook_frames
 from assess.render.styles import host_status_colour, severity_colour, verdict_colour
 from assess.render.text_safety import (
     DANGEROUS_LEADS,
@@ -54,16 +60,38 @@ from assess.render.text_safety import (
 )
 from assess.render.xlsx import fast_rows, parallel_zip
 from assess.render.xlsx.fast_rows import RowWriter
-from assess.render.xlsx.formats import Formats, estimate_width, open_workbook, sample_values
+from assess.render.xlsx.fields import FieldInfo, printed_columns, sheet_headers
+from assess.render.xlsx.formats import (
+    KEEP_LINES_KINDS,
+    Formats,
+    estimate_width,
+    open_workbook,
+    sample_values,
+)
+from assess.render.xlsx.print_setup import setup_page
+from assess.render.xlsx.scope_sheet import write_scope
 from assess.render.xlsx.summary_sheet import write_summary
 
 ProgressCallback = Callable[[int, int], None]
 
-SHEET_ORDER: tuple[str, ...] = ("Summary", "VMs", "Findings", "Rules", "Hosts", "Data gaps")
+SHEET_ORDER: tuple[str, ...] = (
+    "Summary",
+    "Scope and assumptions",
+    "VMs",
+    "Findings",
+    "Rules",
+    "Hosts",
+    "Data gaps",
+    "Fields",
+)
+#: The sheets written as filtered lists.
+LIST_SHEETS: tuple[str, ...] = ("VMs", "Findings", "Rules", "Hosts", "Data gaps", "Fields")
 
 #: Cell kinds chosen by column name (the rest follows the dtype).
 NAME_KINDS: dict[str, str] = {
     "effort_hours": "hours",
+    "effort_if_converted_hours": "hours",
+    "stays_gen1_expires": "date",
     "confidence": "percent",
     "verdict": "verdict",
     "severity": "severity",
@@ -71,6 +99,8 @@ NAME_KINDS: dict[str, str] = {
     "references": "references",
     "collected_at": "datetime",
     "waiver_expires": "date",
+    "blocker_rules": "lines",
+    "fix_rules": "lines",
 }
 SHEET_NAME_KINDS: dict[tuple[str, str], str] = {("Hosts", "status"): "host_status"}
 
@@ -82,27 +112,19 @@ WRAP_WIDTHS: dict[str, int] = {
     "how_to_get": 50,
     "reason": 40,
     "needs": 30,
+    "needed_by": 30,
     "missing_facts": 36,
     "waiver_reason": 36,
     "references": 60,
+    "blocker_rules": 34,
+    "fix_rules": 34,
+    "reasons_to_convert_text": 34,
+    "stays_gen1": 30,
+    "stays_gen1_reason": 36,
+    "meaning": 70,
 }
 #: Columns whose content matters less than the space it would take.
 FIXED_WIDTHS: dict[str, int] = {"vm_key": 14, "vm_id": 14, "source": 18}
-
-#: Header notes for core columns whose name alone may not say enough.
-COLUMN_NOTES: dict[str, str] = {
-    "vm_key": "The VM id in lower case: joins VMs, Findings and Data gaps.",
-    "verdict": "blocked > needs-data > stays-gen1 > ready-with-fixes > ready; already-gen2 needs "
-    "nothing. stays-gen1: the client decided (waiver or policy); no effort counted.",
-    "conversion_path": "mbr2gpt, recapture, linux-efi, rebuild, unknown (none: already Gen 2).",
-    "effort_hours": "Estimated hours: planning defaults per finding, not measurements.",
-    "confidence": "Share of rules evaluated on known data.",
-    "finding_ids": "Rule ids of the open findings, worst first.",
-    "unknown_rules": "Rules that could not be evaluated for lack of data.",
-    "waived": "Findings waived by the policy (still listed on the Findings sheet).",
-    "status": "open, or waived by the policy.",
-    "collected_at": "When the host was collected (UTC).",
-}
 
 #: Cell colour by column kind.
 _COLOURS: dict[str, Callable[[object], Any]] = {
@@ -114,7 +136,7 @@ _COLOURS: dict[str, Callable[[object], Any]] = {
 #: off to compare with XlsxWriter's own cell-by-cell output.
 FAST_ROWS = True
 
-FREEZE: dict[str, tuple[int, int]] = {"VMs": (1, 4), "Findings": (1, 4)}
+FREEZE: dict[str, tuple[int, int]] = {"VMs": (1, 1), "Findings": (1, 1)}
 MAX_LINKS_PER_SHEET = 65_530
 MAX_URL_LENGTH = 2_079
 CHUNK_ROWS = 2_000
@@ -141,7 +163,13 @@ def write_workbook(
     complete new one). ``on_progress(done_rows, total_rows)`` is called every few thousand
     rows and once at the end. Returns ``path``."""
     target = Path(path)
-    frames = sheet_frames(assessment)
+    frames = workbook_frames(assessment)
+    headers = {
+        name: sheet_headers(name, frame.columns, assessment.fact_labels, _fact_meanings())
+        for name, frame in frames.items()
+    }
+    frames["Fields"] = _fields_frame(headers)
+    headers["Fields"] = sheet_headers("Fields", frames["Fields"].columns, {})
     progress = _Progress(sum(len(f) for f in frames.values()), on_progress)
     with (
         atomic_path(target, suffix=".xlsx") as tmp,
@@ -159,15 +187,33 @@ def write_workbook(
         fmts = Formats(workbook)
         sheets = {name: workbook.add_worksheet(name) for name in SHEET_ORDER}
         write_summary(workbook, sheets["Summary"], fmts, assessment)
+        write_scope(sheets["Scope and assumptions"], fmts, assessment)
         catalog_urls = {url for value in assessment.rules["references"] for url in find_urls(value)}
-        for name in SHEET_ORDER[1:]:
-            _ListWriter(sheets[name], name, fmts, catalog_urls, assessment.fact_labels).write(
-                frames[name], progress
-            )
+        for name in LIST_SHEETS:
+            writer = _ListWriter(sheets[name], name, fmts, catalog_urls, headers[name])
+            writer.write(frames[name], progress)
+            printed = printed_columns(name, list(frames[name].columns))
+            setup_page(sheets[name], assessment, rows=len(frames[name]) + 1, cols=printed)
         with parallel_zip.parallel_zip(xlsxwriter.workbook):  # the parts deflate on all cores
             workbook.close()
     progress.finish()
     return target
+
+
+def _fact_meanings() -> dict[str, str]:
+    from assess.facts.derive import FACTS
+
+    return {fact.name: fact.description for fact in FACTS}
+
+
+def _fields_frame(headers: dict[str, list[FieldInfo]]) -> pd.DataFrame:
+    """One row per column of every list: sheet, header, field name, meaning."""
+    rows = [
+        (sheet, info.header, info.field, info.meaning)
+        for sheet, infos in headers.items()
+        for info in infos
+    ]
+    return pd.DataFrame(rows, columns=["sheet", "header", "field", "meaning"], dtype="string")
 
 
 class _Progress:
@@ -204,13 +250,13 @@ class _ListWriter:
         sheet: str,
         fmts: Formats,
         catalog_urls: set[str],
-        fact_labels: dict[str, str],
+        headers: list[FieldInfo],
     ) -> None:
         self.ws = ws
         self.sheet = sheet
         self.fmts = fmts
         self.catalog_urls = catalog_urls
-        self.fact_labels = fact_labels
+        self.headers = {info.field: info for info in headers}
         self.links = 0
 
     # -- layout ---------------------------------------------------------------------------
@@ -222,36 +268,39 @@ class _ListWriter:
             series = frame[name]
             kind = kind or _dtype_kind(series)
             wrap = name in WRAP_WIDTHS
+            header = self.headers[name].header if name in self.headers else name
             if name in FIXED_WIDTHS:
                 width = FIXED_WIDTHS[name]
             elif wrap:
                 sample = [to_text(v) for v in series.iloc[sample_rows].tolist()]
-                width = estimate_width(name, sample, maximum=WRAP_WIDTHS[name])
+                width = estimate_width(header, sample, maximum=WRAP_WIDTHS[name])
             elif kind in ("int", "hours", "percent", "number", "bool"):
-                width = max(8, len(name) + 4)
+                width = max(8, len(header) + 4)
             elif kind in ("datetime", "date"):
-                width = max(17 if kind == "datetime" else 11, len(name) + 4)
+                width = max(17 if kind == "datetime" else 11, len(header) + 4)
             else:
                 sample = [to_text(v) for v in series.iloc[sample_rows].tolist()]
-                width = estimate_width(name, sample, maximum=45 if kind != "url" else 40)
+                width = estimate_width(header, sample, maximum=45 if kind != "url" else 40)
             columns.append(_Column(name, kind, wrap, width))
         return columns
 
     def _header(self, columns: list[_Column], rows: int) -> None:
         ws = self.ws
         header = self.fmts.header()
+        numeric_header = self.fmts.header(align="right")  # over right-aligned numbers
         ws.set_row(0, 20)
         for col, column in enumerate(columns):
             ws.set_column(col, col, column.width)
-            ws.write_string(0, col, column.name, header)
-            note = self.fact_labels.get(column.name) or COLUMN_NOTES.get(column.name)
-            if note and not (column.name == "status" and self.sheet != "Findings"):
+            info = self.headers.get(column.name)
+            numeric = column.kind in ("int", "hours", "percent", "number")
+            ws.write_string(
+                0, col, info.header if info else column.name, numeric_header if numeric else header
+            )
+            if info is not None and self.sheet != "Fields":
+                note = f"{info.meaning} Field: {info.field}".strip()
                 ws.write_comment(0, col, note, {"x_scale": 1.6, "y_scale": 0.6})
         ws.freeze_panes(*FREEZE.get(self.sheet, (1, 0)))
         ws.autofilter(0, 0, max(rows, 1), len(columns) - 1)
-        ws.repeat_rows(0)
-        ws.set_landscape()
-        ws.set_paper(9)  # A4
 
     # -- cells ----------------------------------------------------------------------------
     def write(self, frame: pd.DataFrame, progress: _Progress) -> None:
@@ -323,7 +372,7 @@ class _ListWriter:
         def pair(**props: Any) -> tuple[Any, Any]:
             return (fmts.cell(**props), fmts.cell(waived=True, **props))
 
-        reflow_text = wrap and kind != "references"
+        reflow_text = wrap and kind not in KEEP_LINES_KINDS
         text = _text_writer(
             ws, pair(wrap=wrap), pair(wrap=wrap, quote=True), reflow_text=reflow_text
         )
@@ -398,7 +447,8 @@ def _lines_needed(value: Any, kind: str, per_line: int) -> int:
         urls = find_urls(value)
         return sum(len(url) // per_line + 1 for url in urls) or 1
     if isinstance(value, str) and (len(value) > per_line or "\n" in value):
-        return sum(len(part) // per_line + 1 for part in reflow(value).split("\n"))
+        text = value if kind in KEEP_LINES_KINDS else reflow(value)
+        return sum(len(part) // per_line + 1 for part in text.split("\n"))
     return 1
 
 
