@@ -89,9 +89,11 @@ class RunFigures:
     tree_pss: int  # bytes, 0 when /proc is unavailable
     returncode: int
     stderr: str = field(repr=False, default="")
+    cpu_seconds: float = 0.0  # user + system time of the process and every child it waited for
 
 
 _MAX_RSS = re.compile(r"Maximum resident set size \(kbytes\):\s*(\d+)")
+_CPU = re.compile(r"(?:User|System) time \(seconds\):\s*([\d.]+)")
 
 
 def gnu_time() -> str | None:
@@ -138,6 +140,7 @@ def run_child(
         max_rss = int(match.group(1)) * 1024
     return RunFigures(
         seconds=seconds,
+        cpu_seconds=sum(float(value) for value in _CPU.findall(text)),
         max_rss=max_rss,
         tree_pss=sampler.peak,
         returncode=process.returncode,
@@ -204,8 +207,14 @@ def _rusage_main(argv: list[str]) -> int:
     """``common.py --rusage REPORT CMD...``: run CMD, write its peak RSS like GNU time."""
     report, command = argv[0], argv[1:]
     code = subprocess.call(command)
-    peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss  # KiB on Linux
-    Path(report).write_text(f"Maximum resident set size (kbytes): {peak_kib}\n", encoding="utf-8")
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    peak_kib = usage.ru_maxrss  # KiB on Linux
+    Path(report).write_text(
+        f"User time (seconds): {usage.ru_utime:.2f}\n"
+        f"System time (seconds): {usage.ru_stime:.2f}\n"
+        f"Maximum resident set size (kbytes): {peak_kib}\n",
+        encoding="utf-8",
+    )
     return code
 
 

@@ -1,16 +1,16 @@
 """The plan folder: a new one appears whole, an earlier one is rewritten file by file (the
-operators' transcripts and state files next to the scripts stay), big plans are written by
-forked workers with the same result."""
+operators' transcripts and state files next to the scripts stay), and each host folder with a
+runbook holds one shared helper file whose SHA-256 every runbook there carries."""
 
 from __future__ import annotations
 
+import hashlib
 import json
-import multiprocessing
 
 import pytest
 
-from assess.plan.render import files
 from assess.plan.render.files import NotAPlanFolder, write_plan
+from assess.plan.render.host_script import HELPERS_FILE
 from tests.plan.plan_support import plan_for, sql_estate, vm_row
 
 KEY = "2089973a-7095-521a-84c1-711c7e7a6973"
@@ -48,27 +48,50 @@ def test_refuses_other_files_unless_forced(tmp_path):
     assert (out / "mine.txt").read_text() == "x" and (out / "plan.json").exists()
 
 
-@pytest.mark.skipif(
-    "fork" not in multiprocessing.get_all_start_methods(), reason="forked workers need fork"
-)
-def test_forked_workers_write_the_same_files(tmp_path, monkeypatch):
+def _estate_on_hosts() -> tuple[dict, dict]:
     estate = {"vms": [], "nics": [], "disks": [], "dvd_drives": [], "hosts": []}
     verdicts = {}
     for index in range(12):
         key = f"00000000-0000-0000-0000-{index:012d}"
         estate["vms"].append(vm_row(key, f"VM{index:02d}", host=f"HV{index % 3}"))
         verdicts[key] = ("ready", "linux-efi" if index % 2 else "mbr2gpt")
-    plan = plan_for(estate, verdicts)
-    serial = write_plan(plan, tmp_path / "serial", workbook=False)
-    monkeypatch.setattr(files, "PARALLEL_FROM", 1)
-    monkeypatch.setattr(files.os, "cpu_count", lambda: 3)
-    parallel = write_plan(plan, tmp_path / "parallel", workbook=False)
-    rel = lambda paths, root: sorted(str(p.relative_to(root)) for p in paths)  # noqa: E731
-    assert rel(serial, tmp_path / "serial") == rel(parallel, tmp_path / "parallel")
-    for path in serial:
-        twin = tmp_path / "parallel" / path.relative_to(tmp_path / "serial")
-        if path.name != "plan.json":
-            assert twin.read_bytes() == path.read_bytes()
+    key = "00000000-0000-0000-0000-999999999999"
+    estate["vms"].append(vm_row(key, "OLD", host="HV-BLOCKED"))
+    verdicts[key] = ("blocked", "mbr2gpt")
+    return estate, verdicts
+
+
+def test_one_helper_file_per_host_folder_matching_every_runbook(tmp_path):
+    plan = plan_for(*_estate_on_hosts())
+    out = tmp_path / "plan"
+    written = write_plan(plan, out, workbook=False)
+    helpers = sorted(p for p in written if p.name == HELPERS_FILE)
+    assert [p.parent.name for p in helpers] == ["HV0", "HV1", "HV2"]  # none for HV-BLOCKED
+    assert sorted(out.rglob(HELPERS_FILE)) == helpers
+    document = json.loads((out / "plan.json").read_text("utf-8"))
+    assert document["helper_files"] == [f"HV{n}/{HELPERS_FILE}" for n in range(3)]
+    for helper in helpers:
+        raw = helper.read_bytes()
+        assert raw.startswith(b"\xef\xbb\xbf")
+        digest = hashlib.sha256(raw).hexdigest().upper()
+        assert digest == document["helper_sha256"]
+        runbooks = list(helper.parent.glob("*.host.ps1"))
+        assert len(runbooks) == 4
+        for runbook in runbooks:
+            text = runbook.read_text("utf-8-sig")
+            assert f"$HelperSha256 = '{digest}'" in text
+            assert "function " not in text  # the runbook holds its plan and steps only
+
+
+def test_rewritten_plan_keeps_one_helper_file_per_folder(tmp_path):
+    plan = plan_for(*_estate_on_hosts())
+    out = tmp_path / "plan"
+    first = write_plan(plan, out, workbook=False)
+    second = write_plan(plan, out, workbook=False)
+    assert first == second
+    for path in first:
+        assert path.is_file()
+    assert len(list(out.rglob(HELPERS_FILE))) == 3
 
 
 def test_same_name_on_one_host_gets_distinct_files():

@@ -1,14 +1,18 @@
 """Every rendered script, checked without a Hyper-V host.
 
-What is checked: each PowerShell script parses (no ERROR node); it calls only commands and
-parameters of ``assess/plan/allowlist.toml`` (or functions it defines itself); nothing deletes
-(deny list, deny verbs, deny parameters); every command that changes state runs only inside
-the ``-Action`` of an ``Invoke-Step`` that is not ``-ReadOnly`` (so without ``-Execute`` nothing
-changes); hostile inventory text adds no command node; the contract lines are there.
+What is checked: each PowerShell script parses (no ERROR node), the host folder's shared
+helper file too; it calls only commands and parameters of ``assess/plan/allowlist.toml`` (or
+functions it or the helper file defines); nothing deletes (deny list, deny verbs, deny
+parameters); every command that changes state runs only inside the ``-Action`` of an
+``Invoke-Step`` that is not ``-ReadOnly`` (so without ``-Execute`` nothing changes) - for a
+host runbook this is checked over the runbook with the helper file in place of the line that
+dot-sources it; the runbook checks the helper file (present, same SHA-256) before it loads
+it; hostile inventory text adds no command node; the contract lines are there.
 """
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import replace
 from functools import cache
 
@@ -18,6 +22,7 @@ from tree_sitter import Node, Tree
 from assess.plan.builder import plan_steps
 from assess.plan.model import Cluster, Replica, VmPlan
 from assess.plan.render.files import vm_files
+from assess.plan.render.host_script import HELPERS_FILE, helper_digest, helper_script
 from tests.plan.plan_support import (
     allowlist,
     arguments,
@@ -154,14 +159,40 @@ def _rendered(
     assert vm.convertible, vm.no_script_reason
     if known:
         vm = _everything_known(vm, hostile)
-    return {rel: text for rel, text, _ in vm_files(vm, "2026-11-30 09:00 UTC")}
+    files = {rel: text for rel, text, _ in vm_files(vm, "2026-11-30 09:00 UTC")}
+    files[f"{vm.scripts[0].rsplit('/', 1)[0]}/{HELPERS_FILE}"] = helper_script()
+    return files
 
 
 def _powershell(
     variant: str, hostile: bool, runtime: bool = False, known: bool = False
 ) -> dict[str, Tree]:
+    """Each PowerShell file as it is written."""
     return {
         rel: parse(text)
+        for rel, text in _rendered(variant, hostile, runtime, known).items()
+        if rel.endswith(".ps1")
+    }
+
+
+DOT_SOURCE = ". $HelperFile"
+
+
+def _with_helpers(runbook: str) -> str:
+    """The host runbook as PowerShell runs it: the helper file in place of its dot-source."""
+    line = "\r\n" + DOT_SOURCE + "\r\n"
+    assert runbook.count(line) == 1
+    return runbook.replace(line, "\r\n" + helper_script(), 1)
+
+
+@cache
+def _resolved(
+    variant: str, hostile: bool, runtime: bool = False, known: bool = False
+) -> dict[str, Tree]:
+    """What the checks below read: the helper file and guest scripts as written, each host
+    runbook with the helper file in place (so its calls and guards are checked together)."""
+    return {
+        rel: parse(_with_helpers(text) if rel.endswith(".host.ps1") else text)
         for rel, text in _rendered(variant, hostile, runtime, known).items()
         if rel.endswith(".ps1")
     }
@@ -181,14 +212,20 @@ def _ids(case):
 
 @pytest.fixture(params=CASES, ids=[_ids(c) for c in CASES])
 def scripts(request) -> dict[str, Tree]:
+    return _resolved(*request.param)
+
+
+@pytest.fixture(params=CASES, ids=[_ids(c) for c in CASES])
+def written(request) -> dict[str, Tree]:
     return _powershell(*request.param)
 
 
 # --- parse, allow-list, deny-list ----------------------------------------------------------
 
 
-def test_parses_without_error_nodes(scripts):
-    for rel, tree in scripts.items():
+def test_parses_without_error_nodes(written, scripts):
+    assert any(rel.endswith(HELPERS_FILE) for rel in written)
+    for rel, tree in [*written.items(), *scripts.items()]:
         assert not error_nodes(tree), rel
 
 
@@ -359,8 +396,12 @@ def test_hostile_inventory_text_adds_no_command(variant, runtime, known):
     benign = _powershell(variant, False, runtime, known)
     hostile = _powershell(variant, True, runtime, known)
     assert len(benign) == len(hostile)
+
+    def kind(item: tuple[str, Tree]) -> str:  # host / guest runbook, helper file
+        return item[0].rsplit("/", 1)[-1].split(".", 1)[-1]
+
     for (_, tree_b), (rel_h, tree_h) in zip(
-        sorted(benign.items()), sorted(hostile.items()), strict=True
+        sorted(benign.items(), key=kind), sorted(hostile.items(), key=kind), strict=True
     ):
         names_b = sorted(n.lower() for n, _ in commands(tree_b))
         names_h = sorted(n.lower() for n, _ in commands(tree_h))
@@ -398,7 +439,7 @@ def _variables_assigned(tree: Tree) -> set[str]:
 @pytest.mark.parametrize("variant", list(VARIANTS))
 def test_contract_execute_switch_stop_on_error_transcript_rollback(variant):
     for rel, text in _rendered(variant, False).items():
-        if not rel.endswith(".ps1"):
+        if not rel.endswith(".ps1") or rel.endswith(HELPERS_FILE):
             continue
         assert "[switch]$Execute" in text
         assert "$ErrorActionPreference = 'Stop'" in text
@@ -448,3 +489,59 @@ def test_header_says_vm_path_steps_and_how_to_run():
     ):
         assert expected in header
     assert header.count("[host  ]") >= 10
+
+
+# --- the shared helper file ------------------------------------------------------------------
+
+
+def test_helper_file_defines_functions_only():
+    tree = parse(helper_script())
+    top = [c for c in tree.root_node.children if c.type not in ("comment",)]
+    statements = [n for c in top for n in walk(c) if n.type == "function_statement"]
+    assert statements
+    assert not [n for n, c in commands(tree) if _function_of(c) is None]
+
+
+def test_runbook_holds_no_helper_and_calls_only_helpers_or_allow_listed():
+    helpers = defined_functions(parse(helper_script()))
+    allowed = {name.lower() for name in allowlist()["cmdlet"]}
+    for rel, tree in _powershell("mbr2gpt", True, False, True).items():
+        if not rel.endswith(".host.ps1"):
+            continue
+        assert not defined_functions(tree)
+        names = {name.lower() for name, _ in commands(tree)}
+        assert "invoke-step" in names and "$helperfile" in names
+        assert names - helpers - allowed - {"$done", "$action"} == {"$helperfile"}
+
+
+@pytest.mark.parametrize("variant", list(VARIANTS))
+def test_runbook_checks_the_helper_file_before_it_loads_it(variant):
+    expected = hashlib.sha256(helper_script().encode("utf-8-sig")).hexdigest().upper()
+    assert helper_digest() == expected
+    for rel, text in _rendered(variant, True).items():
+        if not rel.endswith(".host.ps1"):
+            continue
+        lines = text.split("\r\n")
+        assert lines.count(DOT_SOURCE) == 1
+        assert f"$HelperFile = Join-Path $PSScriptRoot '{HELPERS_FILE}'" in lines
+        assert f"$HelperSha256 = '{expected}'" in lines
+        load = lines.index(DOT_SOURCE)
+        missing = lines.index("if (-not (Test-Path -LiteralPath $HelperFile)) {")
+        altered = lines.index(
+            "if ((Get-FileHash -LiteralPath $HelperFile -Algorithm SHA256).Hash"
+            " -ne $HelperSha256) {"
+        )
+        assert missing < altered < load
+        # each check stops the script (throw) before anything is dot-sourced or run
+        assert lines[missing + 1].lstrip().startswith("throw ") and lines[missing + 2] == "}"
+        assert lines[altered + 1].lstrip().startswith("throw ") and lines[altered + 2] == "}"
+        before = "\r\n".join(lines[:load])
+        assert "Invoke-Step" not in before and "Start-Transcript" not in before
+        assert text.count("$HelperFile = ") == 1 and text.count("$HelperSha256 = ") == 1
+
+
+def test_a_changed_helper_file_no_longer_matches_the_runbook():
+    changed = helper_script().replace("Write-Host $Text", "Write-Host $Text; Stop-VM -Name *")
+    assert changed != helper_script()
+    digest = hashlib.sha256(changed.encode("utf-8-sig")).hexdigest().upper()
+    assert digest != helper_digest()

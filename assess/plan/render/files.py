@@ -9,14 +9,11 @@ the caller forces it (a typo in ``--out`` must not scatter scripts over someone'
 from __future__ import annotations
 
 import json
-import math
-import multiprocessing
 import os
 import shutil
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 from assess import __version__
 from assess.atomic import atomic_path, write_text_atomic
@@ -28,7 +25,13 @@ from assess.plan.render.guest_scripts import (
     render_recapture,
     render_unix_guide,
 )
-from assess.plan.render.host_script import render_host_script
+from assess.plan.render.host_script import (
+    HELPERS_ENCODING,
+    HELPERS_FILE,
+    helper_digest,
+    helper_script,
+    render_host_script,
+)
 
 PLAN_FILE = "plan.json"
 WORKBOOK_FILE = "runbook.xlsx"
@@ -95,6 +98,9 @@ def plan_document(plan: Plan) -> dict:
             ),
             "without_script": sum(1 for vm in plan.vms if not vm.scripts),
         },
+        # One per host folder: the functions its runbooks share (each checks its SHA-256).
+        "helper_files": [relative for relative, _, _ in helper_files(plan)],
+        "helper_sha256": helper_digest(),
         "vms": plan.vms,
     }
 
@@ -149,37 +155,45 @@ def write_plan(
     return written
 
 
-#: Below this many VMs one process writes every script (forking costs more than it saves).
-PARALLEL_FROM = 2000
+def helper_files(plan: Plan) -> list[tuple[str, str, str]]:
+    """(relative path, text, encoding) of the shared helper file of every host folder that
+    holds a conversion runbook: written once per folder, the same text in each."""
+    folders = sorted({vm.scripts[0].rsplit("/", 1)[0] for vm in plan.vms if vm.convertible})
+    text = helper_script()
+    return [(f"{folder}/{HELPERS_FILE}", text, HELPERS_ENCODING) for folder in folders]
 
 
-def _workers(vms: int, atomic: bool) -> int:
-    if atomic or vms < PARALLEL_FROM or "fork" not in multiprocessing.get_all_start_methods():
-        return 1
-    return max(1, min(4, os.cpu_count() or 1))
+_NEW_FILE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
+
+
+def _write_new(path: str, data: bytes) -> None:
+    """One new file in the staging folder: open, write, close (no buffering layer)."""
+    fd = os.open(path, _NEW_FILE, 0o644)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view) :]
+    finally:
+        os.close(fd)
 
 
 def _write_scripts(
-    vms: list[VmPlan],
+    files: list[tuple[str, str, str]],
     folder: Path,
-    generated: str,
     atomic: bool,
-    on_progress: Callable[[int], None] | None,
+    made: set[str],
 ) -> None:
-    made: set[Path] = set()
-    for index, vm in enumerate(vms):
-        for relative, text, encoding in vm_files(vm, generated):
-            target = folder / relative
-            if target.parent not in made:
-                target.parent.mkdir(parents=True, exist_ok=True)
-                made.add(target.parent)
-            if atomic:
-                write_text_atomic(target, text, encoding=encoding)
-            else:
-                with open(target, "w", encoding=encoding, newline="") as handle:
-                    handle.write(text)
-        if on_progress is not None and index % 500 == 0:
-            on_progress(index)
+    root = str(folder)
+    for relative, text, encoding in files:
+        parent, _, _ = relative.rpartition("/")
+        if parent not in made:
+            os.makedirs(os.path.join(root, parent), exist_ok=True)
+            made.add(parent)
+        target = os.path.join(root, relative)
+        if atomic:
+            write_text_atomic(target, text, encoding=encoding)
+        else:
+            _write_new(target, text.encode(encoding))
 
 
 def _write_files(
@@ -193,36 +207,21 @@ def _write_files(
 ) -> list[Path]:
     """Write the plan's files into ``folder``; return their paths under ``final``."""
     generated = plan.generated_at.strftime("%Y-%m-%d %H:%M UTC")
-    vms = plan.vms
-    children: list[Any] = []  # forked processes
-    workers = _workers(len(vms), atomic)
-    if workers > 1:
-        # Scripts of a big estate are written by forked processes, a share each, while this
-        # one writes its own share, the workbook and plan.json.
-        context = multiprocessing.get_context("fork")
-        share = math.ceil(len(vms) / workers)
-        for number in range(1, workers):
-            part = vms[number * share : (number + 1) * share]
-            child = context.Process(
-                target=_write_scripts, args=(part, folder, generated, atomic, None), daemon=True
-            )
-            child.start()
-            children.append(child)
-        vms = vms[:share]
-    try:
-        _write_scripts(vms, folder, generated, atomic, on_progress)
-        written = [final / relative for vm in plan.vms for relative in vm.scripts]
-        if workbook:
-            from assess.plan.render.workbook import write_runbook_workbook
+    made: set[str] = set()
+    helpers = helper_files(plan)
+    _write_scripts(helpers, folder, atomic, made)
+    for index, vm in enumerate(plan.vms):
+        _write_scripts(vm_files(vm, generated), folder, atomic, made)
+        if on_progress is not None and index % 500 == 0:
+            on_progress(index)
+    written = [final / relative for relative, _, _ in helpers]
+    written += [final / relative for vm in plan.vms for relative in vm.scripts]
+    if workbook:
+        from assess.plan.render.workbook import write_runbook_workbook
 
-            with atomic_path(folder / WORKBOOK_FILE, suffix=".xlsx") as tmp:
-                write_runbook_workbook(plan, tmp)
-            written.append(final / WORKBOOK_FILE)
-    finally:
-        for child in children:
-            child.join()
-    if any(child.exitcode != 0 for child in children):
-        raise OSError(f"{final}: writing the scripts failed in a worker process")
+        with atomic_path(folder / WORKBOOK_FILE, suffix=".xlsx") as tmp:
+            write_runbook_workbook(plan, tmp)
+        written.append(final / WORKBOOK_FILE)
     # Last: a plan.json that names the schema means every file above is there.
     write_text_atomic(folder / PLAN_FILE, plan_json(plan))
     written.append(final / PLAN_FILE)

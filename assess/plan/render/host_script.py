@@ -2,13 +2,15 @@
 
 Every value from the inventory goes through ``ps_literal`` (or ``comment_text`` in comments);
 numbers are formatted from ``int``; enum values are checked against the few words Hyper-V
-takes. The helper functions are the same text in every runbook (``host-functions.ps1``).
+takes. The helper functions are not in the runbook: they are one file per host folder
+(``gen2-runbook-helpers.ps1``), which each runbook checks by its SHA-256 and dot-sources, so
+a runbook holds only its VM's plan and steps.
 """
 
 from __future__ import annotations
 
-import re
-from functools import cache
+import hashlib
+from functools import cache, lru_cache
 from importlib import resources
 
 from assess import __version__
@@ -48,41 +50,61 @@ def ps_resource(name: str) -> str:
     return text.replace("\r\n", "\n").rstrip("\n").replace("\n", "\r\n")
 
 
-@cache
-def _helper_chunks() -> dict[str, str]:
-    """Each helper function of the shipped snippets by name, with the comment above it."""
-    chunks: dict[str, str] = {}
-    for resource in ("common-functions.ps1", "host-functions.ps1"):
-        for part in re.split(r"\r\n(?=function )", ps_resource(resource)):
-            if part.startswith("function "):
-                chunks[part.split()[1]] = part.rstrip("\r\n")
-    return chunks
+#: The helper functions every host runbook of a folder shares, written once per host folder.
+HELPERS_FILE = "gen2-runbook-helpers.ps1"
+#: How the helper file is written: Windows PowerShell 5.1 reads a BOM-less file in the ANSI
+#: code page, so it keeps the BOM (its SHA-256 is taken over these bytes).
+HELPERS_ENCODING = "utf-8-sig"
 
 
 @cache
-def _helpers_for(used: frozenset[str]) -> str:
-    """The helpers a script calls, with every helper they call in turn, in snippet order."""
-    chunks = _helper_chunks()
-    needed, todo = set(), list(used)
-    while todo:
-        name = todo.pop()
-        if name in needed:
-            continue
-        needed.add(name)
-        todo.extend(n for n in chunks if n not in needed and re.search(rf"\b{n}\b", chunks[name]))
-    body = "\r\n\r\n".join(text for name, text in chunks.items() if name in needed)
-    return _HELPERS_TITLE + "\r\n\r\n" + body
+def helper_script() -> str:
+    """The shared helper file: every helper function, the same text for every host and plan
+    of this release (so its digest only changes with the release)."""
+    bar = "# " + "=" * 94
+    header = "\r\n".join(
+        (
+            bar,
+            f"# Helper functions of the gen2-assess {__version__} conversion runbooks (host side).",
+            "# Every *.host.ps1 of this folder checks this file's SHA-256, then dot-sources it;",
+            "# a changed or missing file stops those runbooks before they do anything.",
+            "# This file only defines functions: run on its own, it changes nothing.",
+            bar,
+            "",
+        )
+    )
+    common = ps_resource("common-functions.ps1")
+    if common.startswith("# --- Helpers"):  # the guest scripts' title line, not needed here
+        common = common.split("\r\n", 1)[1].lstrip("\r\n")
+    body = common + "\r\n\r\n" + ps_resource("host-functions.ps1")
+    return header + "\r\n" + body + "\r\n"
 
 
-_HELPERS_TITLE = (
-    "# --- Helpers (the same text in every runbook; this VM's own steps follow below) --------"
-)
+@cache
+def helper_digest() -> str:
+    """SHA-256 of the helper file's bytes, upper-case hex as ``Get-FileHash`` shows it."""
+    return hashlib.sha256(helper_script().encode(HELPERS_ENCODING)).hexdigest().upper()
 
 
-def helper_functions(body: str) -> str:
-    """The helper block for a script whose own text is ``body``."""
-    used = frozenset(name for name in _helper_chunks() if name in body)
-    return _helpers_for(used)
+@cache
+def _load_helpers() -> str:
+    return "\r\n".join(
+        (
+            "# --- Helpers: shared by the runbooks of this folder, checked before they are loaded ----",
+            f"$HelperFile = Join-Path $PSScriptRoot {ps_literal(HELPERS_FILE)}",
+            f"$HelperSha256 = {ps_literal(helper_digest())}",
+            "if (-not (Test-Path -LiteralPath $HelperFile)) {",
+            "    throw ('Helper file not found: ' + $HelperFile + '. Copy the whole host folder of the"
+            " plan, not one runbook.')",
+            "}",
+            "if ((Get-FileHash -LiteralPath $HelperFile -Algorithm SHA256).Hash -ne $HelperSha256) {",
+            "    throw ('Helper file changed or from another plan: ' + $HelperFile + '. Copy the host"
+            " folder of this plan again; nothing was done.')",
+            "}",
+            ". $HelperFile",
+            "",
+        )
+    )
 
 
 def _on_off(value: bool) -> str:
@@ -116,11 +138,9 @@ def render_host_script(plan: VmPlan, guest_script: str | None, generated: str) -
     out = _Lines()
     _header(out, plan, guest_script, generated)
     _parameters(out, plan)
-    body = _Lines()
-    _body(body, plan, guest_script)
-    body_text = body.text()
-    out.add(helper_functions(body_text), "")
-    return out.text() + body_text
+    out.add(_load_helpers())
+    _body(out, plan, guest_script)
+    return out.text()
 
 
 # --- header ----------------------------------------------------------------------------------
@@ -166,6 +186,8 @@ def _header(out: _Lines, plan: VmPlan, guest: str | None, generated: str) -> Non
         "#   Roll back .................... .\\"
         + _script_name(plan)
         + " -Rollback  (add -Execute to act)",
+        f"# Needs {HELPERS_FILE} next to it (the functions this folder's runbooks share;",
+        "# checked by its SHA-256 first): copy the whole host folder to the host.",
         "# Every step checks first whether it is done, so a run that stopped resumes where it",
         "# stopped. The script stops at the first error and writes a transcript next to itself.",
     )
@@ -244,6 +266,12 @@ def repr_empty() -> str:
 # --- body ------------------------------------------------------------------------------------
 
 
+@lru_cache(maxsize=4096)
+def _title(title: str) -> tuple[str, str]:
+    """A step title as a literal and as comment text (most titles recur across VMs)."""
+    return ps_literal(title), comment_text(title, 90)
+
+
 def _body(out: _Lines, plan: VmPlan, guest: str | None) -> None:
     out.add(
         "# --- Run ------------------------------------------------------------------------------",
@@ -252,11 +280,12 @@ def _body(out: _Lines, plan: VmPlan, guest: str | None) -> None:
         "try {",
         "    if (-not $Rollback) {",
     )
+    lines = out.lines
     for number, step in enumerate(plan.steps, 1):
-        title = ps_literal(step.title)
-        out.add(f"        # --- {number}. {comment_text(step.title, 90)}")
-        for line in _step(plan, step.kind, step.ref, str(number), title, guest):
-            out.add("        " + line if line else "")
+        literal, comment = _title(step.title)
+        lines.append(f"        # --- {number}. {comment}")
+        step_lines = _step(plan, step.kind, step.ref, str(number), literal, guest)
+        lines.extend(["        " + line if line else "" for line in step_lines])
     out.add(
         "        Write-Line ''",
         "        Write-Line 'Conversion steps finished. Check the guest, then do the manual steps above.'",
