@@ -125,6 +125,7 @@ def test_fail_on(level: str, code: int) -> None:
     assert run("run", SAMPLE, "--no-save", "--quiet", "--fail-on", level) == code
 
 
+@pytest.mark.slow
 def test_fail_on_not_met(tmp_path: Path) -> None:
     path = tmp_path / "gen2.csv"
     path.write_text("VMName,Host,Generation\nW1,HV1,2\n", encoding="utf-8")

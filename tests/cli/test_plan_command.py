@@ -71,6 +71,7 @@ def test_runbook_workbook_keeps_strings_as_text(tmp_path):
             assert cell.data_type != "f"
 
 
+@pytest.mark.slow
 def test_refuses_a_folder_that_is_not_a_plan(tmp_path, capsys):
     out = tmp_path / "plan"
     out.mkdir()

@@ -20,6 +20,7 @@ def run(*args: object) -> int:
     return main([str(a) for a in args])
 
 
+@pytest.mark.slow
 def test_inputs_without_any_vm_exit_3_and_write_no_report(tmp_path: Path, capsys) -> None:
     (tmp_path / "in.csv").write_text(TEMPLATE_HEADER + "\n", encoding="utf-8")
     reports = tmp_path / "reports"

@@ -137,6 +137,7 @@ def records(host_name: str, *vms: tuple[str, str]) -> list[str]:
     return [json.dumps(line) for line in lines]  # fmt: skip
 
 
+@pytest.mark.slow
 def test_cluster_nodes_are_scanned_and_shared_vms_counted_once(tmp_path: Path, monkeypatch) -> None:
     """Node names are bare host names: each node is reached on the cluster's scheme and port
     (here the nodes listen on other loopback addresses, same port as the cluster name)."""

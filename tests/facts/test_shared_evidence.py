@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from assess.facts.derive import derive_facts
 from assess.facts.support_matrix import SupportMatrix
 from assess.model.inventory import Inventory
@@ -12,6 +14,7 @@ from assess.sources.registry import load_sources
 SAMPLES = Path(__file__).resolve().parents[2] / "sample_inventory"
 
 
+@pytest.mark.slow
 def test_each_distinct_evidence_text_is_one_object() -> None:
     results = load_sources([str(SAMPLES)])
     facts = derive_facts(Inventory.concat(r.inventory for r in results), SupportMatrix.load(None))

@@ -137,6 +137,7 @@ def test_a_read_only_folder_is_one_line(tmp_path: Path, capsys) -> None:
 # --------------------------------------------------------------------------- exit codes
 
 
+@pytest.mark.slow
 def test_a_bug_exits_4_with_one_line_never_1(monkeypatch: pytest.MonkeyPatch, capsys) -> None:
     import assess.pipeline
 

@@ -210,20 +210,26 @@ def _ids(case):
     )
 
 
-@pytest.fixture(params=CASES, ids=[_ids(c) for c in CASES])
+def _params(cases):
+    """Every case runs in the full suite; the fast tier keeps the plain and the hostile
+    variant of each path (the run-time and fully-known variants are marked slow)."""
+    return [
+        pytest.param(case, id=_ids(case), marks=[pytest.mark.slow] if case[2] or case[3] else [])
+        for case in cases
+    ]
+
+
+@pytest.fixture(params=_params(CASES))
 def scripts(request) -> dict[str, Tree]:
     return _resolved(*request.param)
-
-
-@pytest.fixture(params=CASES, ids=[_ids(c) for c in CASES])
-def written(request) -> dict[str, Tree]:
-    return _powershell(*request.param)
 
 
 # --- parse, allow-list, deny-list ----------------------------------------------------------
 
 
-def test_parses_without_error_nodes(written, scripts):
+@pytest.mark.parametrize("case", _params(CASES))
+def test_parses_without_error_nodes(case):
+    written, scripts = _powershell(*case), _resolved(*case)
     assert any(rel.endswith(HELPERS_FILE) for rel in written)
     for rel, tree in [*written.items(), *scripts.items()]:
         assert not error_nodes(tree), rel

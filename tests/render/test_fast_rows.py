@@ -118,6 +118,7 @@ def test_chunk_boundaries_and_link_limit_are_identical(
     _assert_identical(big(120), tmp_path)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("rows", [0, 1, 2])
 def test_tiny_lists_are_identical(tmp_path: Path, rows: int) -> None:
     base = sample()

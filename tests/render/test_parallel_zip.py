@@ -37,6 +37,7 @@ def _archive(cls: type[zipfile.ZipFile], target: Path, parts: list[Path]) -> byt
     return target.read_bytes()
 
 
+@pytest.mark.slow
 def test_same_bytes_as_zipfile(tmp_path: Path) -> None:
     parts = _parts(tmp_path)
     serial = _archive(zipfile.ZipFile, tmp_path / "serial.zip", parts)
@@ -46,6 +47,7 @@ def test_same_bytes_as_zipfile(tmp_path: Path) -> None:
         assert archive.testzip() is None
 
 
+@pytest.mark.slow
 def test_parts_removed_after_handing_over_are_still_zipped(tmp_path: Path) -> None:
     # XlsxWriter deletes each part file as soon as write() returns.
     parts = _parts(tmp_path)

@@ -178,6 +178,7 @@ def test_references_link_to_catalog_urls_only(book):
     assert all(c.hyperlink is not None and c.hyperlink.target == c.value for c in rules)
 
 
+@pytest.mark.slow
 def test_a_reference_not_in_the_catalog_stays_text(tmp_path):
     a = sample()
     a.findings.loc[0, "reference"] = "https://evil.example/phish"

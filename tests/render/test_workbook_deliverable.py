@@ -174,6 +174,7 @@ def test_scope_and_assumptions(book):
     assert datetime(2025, 3, 14, 8, 12, 3) in dates  # a host's collection time, in UTC
 
 
+@pytest.mark.slow
 def test_scope_without_policy_says_so(tmp_path):
     ws = openpyxl.load_workbook(write_workbook(sample(), tmp_path / "x.xlsx"))[
         "Scope and assumptions"

@@ -41,6 +41,7 @@ def test_unknown_shell_gets_the_shell_not_found_fault() -> None:
     assert "not found" in caught.value.reason
 
 
+@pytest.mark.slow
 def test_idle_receive_answers_the_operation_timeout_fault() -> None:
     with FakeWSManServer() as server, wsman_for(server) as wsman:
         shell = WinRS(wsman, resource_uri=PWSH, input_streams="stdin pr", output_streams="stdout")

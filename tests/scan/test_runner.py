@@ -133,6 +133,7 @@ def test_default_workers() -> None:
     assert 4 <= DEFAULT_WORKERS <= 64
 
 
+@pytest.mark.slow
 def test_ctrl_c_stops_running_hosts_quickly(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(scan_session, "POLL_S", 1)
     hosts = [shared_credentials(lines=HEALTHY, behaviour="slow") for _ in range(3)]

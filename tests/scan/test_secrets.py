@@ -63,6 +63,7 @@ def debug_logs(caplog: pytest.LogCaptureFixture) -> pytest.LogCaptureFixture:
     return caplog
 
 
+@pytest.mark.slow
 def test_password_never_appears(debug_logs: pytest.LogCaptureFixture, capsys) -> None:
     hosts = [
         host(lines=leaky_lines()),

@@ -391,6 +391,7 @@ def _case_variants(word: str) -> st.SearchStrategy[str]:
     )
 
 
+@pytest.mark.slow
 @settings(max_examples=200, deadline=None)
 @given(
     st.sampled_from(sorted(v.LOCALIZED_TRUE | v.LOCALIZED_FALSE)).flatmap(
