@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -65,7 +64,7 @@ from assess.render.styles import (
     verdict_colour,
 )
 from assess.render.text_safety import excel_text, looks_like_formula, terminal_text
-from assess.render.xlsx.formats import Formats, estimate_width, open_workbook, sample_values
+from assess.render.xlsx.formats import Formats, estimate_width, sample_values, workbook_file
 
 CHANGE_COLUMNS: tuple[str, ...] = (
     "change",
@@ -694,18 +693,10 @@ def write_diff_workbook(diff: Diff, path: str | os.PathLike[str]) -> Path:
     """Write sheets ``Summary`` and ``Changes`` to ``path`` atomically."""
     target = Path(path)
     rows = change_rows(diff)
-    with (
-        atomic_path(target, suffix=".xlsx") as tmp,
-        tempfile.TemporaryDirectory(prefix="gen2-diff-", ignore_cleanup_errors=True) as work,
-    ):
-        workbook = open_workbook(str(tmp), work)
-        try:
-            workbook.set_properties({"title": "Generation 2 assessment: changes"})
-            fmts = Formats(workbook)
-            summary = workbook.add_worksheet("Summary")
-            changes = workbook.add_worksheet("Changes")
-            _write_summary(summary, fmts, diff)
-            _write_changes(changes, fmts, rows)
-        finally:
-            workbook.close()
+    with workbook_file(target, "Generation 2 assessment: changes") as workbook:
+        fmts = Formats(workbook)
+        summary = workbook.add_worksheet("Summary")
+        changes = workbook.add_worksheet("Changes")
+        _write_summary(summary, fmts, diff)
+        _write_changes(changes, fmts, rows)
     return target

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -36,7 +35,7 @@ from assess import __version__
 from assess.atomic import atomic_path
 from assess.render.styles import VERDICT_COLOURS, Colour
 from assess.render.text_safety import excel_text, looks_like_formula, terminal_text
-from assess.render.xlsx.formats import Formats, estimate_width, open_workbook, sample_values
+from assess.render.xlsx.formats import Formats, estimate_width, sample_values, workbook_file
 from assess.verify.compare import (
     DIFFERS,
     MATCH,
@@ -433,14 +432,6 @@ def write_verification_workbook(result: Verification, path: str | os.PathLike[st
     """Write a workbook with the ``Verification`` sheet to ``path`` atomically."""
     target = Path(path)
     rows = verification_rows(result)
-    with (
-        atomic_path(target, suffix=".xlsx") as tmp,
-        tempfile.TemporaryDirectory(prefix="gen2-verify-", ignore_cleanup_errors=True) as work,
-    ):
-        workbook = open_workbook(str(tmp), work)
-        try:
-            workbook.set_properties({"title": "Generation 2 conversion: verification"})
-            write_verification_sheet(workbook, rows)
-        finally:
-            workbook.close()
+    with workbook_file(target, "Generation 2 conversion: verification") as workbook:
+        write_verification_sheet(workbook, rows)
     return target

@@ -8,14 +8,19 @@ font: LibreOffice falls back to a serif face for cells whose font has no name.
 
 from __future__ import annotations
 
+import contextlib
+import os
 import re
-from collections.abc import Iterable
+import tempfile
+from collections.abc import Iterable, Iterator
+from pathlib import Path
 from typing import Any, TypeVar
 
 from xlsxwriter.format import Format
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
+from assess.atomic import atomic_path
 from assess.render.styles import (
     FONT_NAME,
     HEADER_FILL,
@@ -66,6 +71,22 @@ class TextOnlyWorkbook(Workbook):
 def open_workbook(path: str, tmpdir: str) -> Workbook:
     """A new workbook at ``path`` with the tool's options, temporary files in ``tmpdir``."""
     return TextOnlyWorkbook(path, {**WORKBOOK_OPTIONS, "tmpdir": tmpdir})
+
+
+@contextlib.contextmanager
+def workbook_file(path: str | os.PathLike[str], title: str) -> Iterator[Workbook]:
+    """A workbook written to ``path`` atomically: its rows spool in a private temporary
+    folder, and the file replaces ``path`` only when the block ends without an error."""
+    with (
+        atomic_path(Path(path), suffix=".xlsx") as tmp,
+        tempfile.TemporaryDirectory(prefix="gen2-xlsx-", ignore_cleanup_errors=True) as work,
+    ):
+        workbook = open_workbook(str(tmp), work)
+        try:
+            workbook.set_properties({"title": title})
+            yield workbook
+        finally:
+            workbook.close()
 
 
 NUMBER_FORMATS = {
