@@ -15,11 +15,11 @@ from functools import cache
 from importlib import resources
 
 import pytest
-import tree_sitter_powershell as tsp
 from lxml import etree
-from tree_sitter import Language, Node, Parser, Tree
+from tree_sitter import Node, Tree
 
 from assess.collector import NODE_LIST_SCRIPT, SCRIPT_NAME, script_text
+from tests.powershell_tree import parse, walk
 
 # --- the contract: record keys (design, "Offline / live collection records") ---------------
 
@@ -350,27 +350,16 @@ _WRAPPERS = {
 
 
 @cache
-def _parser() -> Parser:
-    return Parser(Language(tsp.language()))
-
-
-@cache
 def _parse(text: str) -> Tree:
-    return _parser().parse(text.encode("utf-8"))
+    return parse(text)
 
 
 def _script_tree() -> Tree:
     return _parse(script_text())
 
 
-def _walk(node: Node) -> Iterator[Node]:
-    yield node
-    for child in node.children:
-        yield from _walk(child)
-
-
 def _nodes(node: Node, node_type: str) -> list[Node]:
-    return [n for n in _walk(node) if n.type == node_type]
+    return [n for n in walk(node) if n.type == node_type]
 
 
 def _text(node: Node) -> str:
@@ -519,7 +508,7 @@ def _code_only(text: str) -> str:
     """The script with comments and string literals blanked, for token searches."""
     tree = _parse(text)
     chars = list(text.encode("utf-8"))
-    for node in _walk(tree.root_node):
+    for node in walk(tree.root_node):
         if node.type in ("comment", "string_literal"):
             for i in range(node.start_byte, node.end_byte):
                 if chars[i] not in (10, 13):
@@ -530,7 +519,7 @@ def _code_only(text: str) -> str:
 def _syntax_problems(tree: Tree) -> list[str]:
     return [
         f"{n.type}{' (missing)' if n.is_missing else ''} at {n.start_point}: {_text(n)[:60]!r}"
-        for n in _walk(tree.root_node)
+        for n in walk(tree.root_node)
         if n.type == "ERROR" or n.is_missing
     ]
 

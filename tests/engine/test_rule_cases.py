@@ -22,10 +22,9 @@ CATALOG = load_catalog()
 NEVER_UNKNOWN = {"OS003", "VM005", "VMW002"}
 
 
-def outcome(rule_id: str, facts: dict) -> str:
-    assessment = assess(facts_of(facts), CATALOG)
-    vm = assessment.vms.iloc[0]
-    fired = set(assessment.findings["rule"])
+def outcome_in(assessment, vm_key: str, rule_id: str) -> str:
+    vm = assessment.vms.loc[assessment.vms["vm_key"] == vm_key].iloc[0]
+    fired = set(assessment.findings.loc[assessment.findings["vm_key"] == vm_key, "rule"])
     if rule_id in fired:
         return "fires"
     if rule_id in str(vm["unknown_rules"]).split():
@@ -33,11 +32,32 @@ def outcome(rule_id: str, facts: dict) -> str:
     return "passes"
 
 
+def outcome(rule_id: str, facts: dict) -> str:
+    """The rule's outcome for one VM assessed on its own."""
+    return outcome_in(assess(facts_of({**facts, "vm_key": "alone"}), CATALOG), "alone", rule_id)
+
+
+@pytest.fixture(scope="module")
+def every_case():
+    """Every case as one VM of a single assessment (one engine run instead of one per case;
+    rules judge each VM on its own facts, which ``test_a_case_alone_...`` checks)."""
+    vms = [{**dict(case["facts"]), "vm_key": f"case-{i}"} for i, case in enumerate(CASES)]
+    return assess(facts_of(*vms), CATALOG)
+
+
 @pytest.mark.parametrize(
-    "case", CASES, ids=[f"{c['rule']}-{c['expect']}-{i}" for i, c in enumerate(CASES)]
+    "index", range(len(CASES)), ids=[f"{c['rule']}-{c['expect']}-{i}" for i, c in enumerate(CASES)]
 )
-def test_rule_case(case: dict) -> None:
-    assert outcome(case["rule"], dict(case["facts"])) == case["expect"]
+def test_rule_case(index: int, every_case) -> None:
+    case = CASES[index]
+    assert outcome_in(every_case, f"case-{index}", case["rule"]) == case["expect"]
+
+
+@pytest.mark.parametrize("index", [0, len(CASES) // 2, len(CASES) - 1])
+def test_a_case_alone_has_the_outcome_it_has_among_all(index: int, every_case) -> None:
+    case = CASES[index]
+    alone = outcome(case["rule"], dict(case["facts"]))
+    assert alone == outcome_in(every_case, f"case-{index}", case["rule"]) == case["expect"]
 
 
 def test_every_rule_has_a_firing_a_passing_and_an_unknown_case() -> None:

@@ -1,22 +1,22 @@
-"""Shared helpers for the plan tests: a small estate built in code, and the PowerShell parser."""
+"""Shared helpers for the plan tests: a small estate built in code, and what to look for in
+a parsed PowerShell tree."""
 
 from __future__ import annotations
 
 import tomllib
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from functools import cache
 from importlib import resources
 from typing import Any
 
 import pandas as pd
-import tree_sitter_powershell as tsp
-from tree_sitter import Language, Node, Parser, Tree
+from tree_sitter import Node, Tree
 
 from assess.model.assessment import Assessment
 from assess.model.inventory import Inventory, table_from_rows
 from assess.plan.builder import build_plan
 from assess.plan.model import Plan
+from tests.powershell_tree import walk
 
 GENERATED = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
 
@@ -191,26 +191,13 @@ def sql_estate(name: str = "SQL01", switch: str = "vSwitch-Prod", notes: str = "
 # --- PowerShell parsing ------------------------------------------------------------------------
 
 
-@cache
-def _parser() -> Parser:
-    return Parser(Language(tsp.language()))
-
-
-def parse(text: str) -> Tree:
-    return _parser().parse(text.encode("utf-8"))
-
-
-def walk(node: Node) -> Iterator[Node]:
-    yield node
-    for child in node.children:
-        yield from walk(child)
-
-
 def text_of(node: Node) -> str:
     return node.text.decode("utf-8")
 
 
 def error_nodes(tree: Tree) -> list[Node]:
+    if not tree.root_node.has_error:  # tree-sitter's own flag: no ERROR or MISSING node below
+        return []
     return [n for n in walk(tree.root_node) if n.type == "ERROR" or n.is_missing]
 
 
@@ -223,6 +210,7 @@ def command_name(command: Node) -> str | None:
     return None
 
 
+@cache  # the trees checked are themselves cached, and each is read by several tests
 def commands(tree: Tree) -> list[tuple[str, Node]]:
     found = []
     for node in walk(tree.root_node):

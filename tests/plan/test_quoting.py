@@ -7,7 +7,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from assess.plan.quoting import PS_SINGLE_QUOTES, comment_text, ps_literal, sh_literal
-from tests.plan.plan_support import commands, error_nodes, parse, text_of, walk
+from tests.plan.plan_support import commands, error_nodes, text_of
+from tests.powershell_tree import parse, walk
 
 HOSTILE = [
     "x'; Stop-Computer -Force; '",

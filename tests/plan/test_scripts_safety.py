@@ -30,12 +30,11 @@ from tests.plan.plan_support import (
     defined_functions,
     error_nodes,
     parameters,
-    parse,
     plan_for,
     sql_estate,
     text_of,
-    walk,
 )
+from tests.powershell_tree import parse, walk
 
 KEY = "2089973a-7095-521a-84c1-711c7e7a6973"
 HOSTILE_NAME = "x'; Stop-Computer -Force; '"
@@ -397,7 +396,14 @@ def test_the_guard_check_catches_an_unguarded_change():
 
 
 @pytest.mark.parametrize("variant", list(VARIANTS))
-@pytest.mark.parametrize("runtime,known", [(False, False), (True, False), (False, True)])
+@pytest.mark.parametrize(
+    "runtime,known",
+    [
+        (False, False),
+        pytest.param(True, False, marks=pytest.mark.slow),
+        pytest.param(False, True, marks=pytest.mark.slow),
+    ],
+)
 def test_hostile_inventory_text_adds_no_command(variant, runtime, known):
     benign = _powershell(variant, False, runtime, known)
     hostile = _powershell(variant, True, runtime, known)
