@@ -53,7 +53,7 @@ def cmd_rules(args: argparse.Namespace) -> int:
         rows = [
             {
                 "name": f.name,
-                "type": f.dtype,
+                "type": str(f.dtype),
                 "label": f.label,
                 "description": f.description,
                 "how_to_get": f.how_to_get,

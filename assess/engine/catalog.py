@@ -384,7 +384,7 @@ def _probe_frame() -> pd.DataFrame:
     for name, dtype in FACT_TYPES.items():
         kind = (
             "number"
-            if dtype in {"Int64", "Float64", "int64", "float64"}
+            if str(dtype) in {"Int64", "Float64", "int64", "float64"}
             else "bool"
             if dtype == "boolean"
             else "text"

@@ -127,8 +127,8 @@ def _fold(node: ast.AST, compute: Callable[[], object]):
     return (lambda f: value), "const"
 
 
-def _kind_of(dtype: str) -> str:
-    if dtype in {"Int64", "Float64", "int64", "float64"}:
+def _kind_of(dtype: object) -> str:
+    if str(dtype) in {"Int64", "Float64", "int64", "float64"}:
         return "number"
     if dtype == BOOL:
         return "bool"
