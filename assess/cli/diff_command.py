@@ -8,15 +8,16 @@ from pathlib import Path
 
 from assess.cli.exits import EXIT_OK
 from assess.cli.run_command import say
-from assess.diff.compare import compare, load_assessment
 from assess.model.diagnostics import InputError
-from assess.render.diff_report import render_diff, write_diff_json, write_diff_workbook
 from assess.render.terminal.report import make_console
 
 
 def run_diff(args: argparse.Namespace) -> int:
     """Compare, print, write the requested files. Returns 0; bad inputs raise ``InputError``
     (exit 2), and so does an output file that cannot be written."""
+    from assess.diff.compare import compare, load_assessment
+    from assess.render.diff_report import render_diff, write_diff_json, write_diff_workbook
+
     old = load_assessment(args.old)
     new = load_assessment(args.new)
     diff = compare(old, new)
