@@ -29,6 +29,7 @@ Dates: ``generated_at`` and ``collected_at`` are shown in UTC when they carry a 
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import math
 import os
@@ -41,6 +42,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import xlsxwriter.packager
 import xlsxwriter.workbook
 from xlsxwriter.worksheet import Worksheet
 
@@ -58,7 +60,7 @@ from assess.render.text_safety import (
     reflow,
     to_text,
 )
-from assess.render.xlsx import fast_rows, parallel_zip
+from assess.render.xlsx import fast_links, fast_paths, fast_rows, parallel_zip
 from assess.render.xlsx.fast_rows import RowWriter
 from assess.render.xlsx.fields import FieldInfo, printed_columns, sheet_headers
 from assess.render.xlsx.formats import (
@@ -194,7 +196,12 @@ def write_workbook(
             writer.write(frames[name], progress)
             printed = printed_columns(name, list(frames[name].columns))
             setup_page(sheets[name], assessment, rows=len(frames[name]) + 1, cols=printed)
-        with parallel_zip.parallel_zip(xlsxwriter.workbook):  # the parts deflate on all cores
+        with (
+            parallel_zip.parallel_zip(xlsxwriter.workbook),  # the parts deflate on all cores
+            fast_links.bulk_relationships(xlsxwriter.packager)
+            if FAST_ROWS and fast_paths.enabled("bulk-rows")
+            else contextlib.nullcontext(),
+        ):
             workbook.close()
     progress.finish()
     return target
@@ -355,6 +362,7 @@ class _ListWriter:
             RowWriter.plan(self.fmts, column.kind, column.wrap, _COLOURS.get(column.kind))
             for column in columns
         ]
+        fast_links.install(self.ws)
         return RowWriter(
             self.ws,
             self.fmts,
