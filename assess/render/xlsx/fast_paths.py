@@ -2,8 +2,8 @@
 
 Three fast paths make the workbook about five times faster (README, Performance):
 
-- ``bulk-rows`` (``fast_rows``) writes XlsxWriter's row XML itself and reaches into private
-  worksheet attributes;
+- ``bulk-rows`` (``fast_rows``, ``fast_links``) writes XlsxWriter's row and hyperlink XML
+  itself and reaches into private worksheet attributes;
 - ``parallel-zip`` (``parallel_zip``) deflates the parts on threads and reaches into
   ``zipfile`` internals;
 - ``forked-writer`` (``forked_writer``) writes the workbook in a forked child process.
