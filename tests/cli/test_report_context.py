@@ -3,6 +3,7 @@ policy overrides, waivers, scope exclusions, input times, catalog."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import openpyxl
@@ -153,3 +154,30 @@ def test_client_must_be_text(tmp_path: Path) -> None:
     policy.write_text("client = 3\n", encoding="utf-8")
     with pytest.raises(InputError, match="client"):
         Policy.load(policy)
+
+
+def test_the_json_names_the_engagement(files, tmp_path: Path) -> None:
+    inventory, policy = files
+    out = tmp_path / "run.json"
+    code = main(
+        ["run", str(inventory), "--policy", str(policy), "--client", "Fabrikam",
+         "--json", str(out), "-q"]
+    )  # fmt: skip
+    assert code == 0
+    engagement = json.loads(out.read_text(encoding="utf-8"))["engagement"]
+    assert engagement["client"] == "Fabrikam"  # the option wins over the policy
+    assert engagement["engagement"] == "Gen 2 wave 1"
+    assert engagement["policy"] == str(policy)
+    assert engagement["catalog"]
+
+
+def test_without_a_policy_the_engagement_is_null(files, tmp_path: Path) -> None:
+    inventory, _ = files
+    out = tmp_path / "run.json"
+    assert main(["run", str(inventory), "--json", str(out), "-q"]) == 0
+    engagement = json.loads(out.read_text(encoding="utf-8"))["engagement"]
+    assert (engagement["client"], engagement["engagement"], engagement["policy"]) == (
+        None,
+        None,
+        None,
+    )

@@ -1,7 +1,8 @@
 """The assessment as JSON: schema-versioned, stable keys, read by ``assess diff`` and tools.
 
-Top level: ``schema``, ``schema_version``, ``generated_at``, ``tool``, ``inputs``, ``summary``,
-``hosts``, ``vms`` (each with ``facts``, ``findings`` and ``unknown_rules``), ``data_gaps``,
+Top level: ``schema``, ``schema_version``, ``generated_at``, ``tool``, ``engagement`` (client,
+engagement, policy file, rule catalog: what the workbook's page header and scope sheet
+state), ``inputs``, ``summary``, ``hosts``, ``vms`` (each with ``facts``, ``findings`` and ``unknown_rules``), ``data_gaps``,
 ``messages``. Unknown values are ``null``.
 """
 
@@ -117,11 +118,18 @@ def assessment_to_dict(assessment: Assessment) -> dict[str, Any]:
 
 def _skeleton(assessment: Assessment) -> dict[str, Any]:
     """The document with ``vms`` and ``data_gaps`` empty."""
+    context = assessment.context
     return {
         "schema": SCHEMA_NAME,
         "schema_version": SCHEMA_VERSION,
         "generated_at": assessment.generated_at.isoformat(timespec="seconds"),
         "tool": {"name": "gen2-assess", "version": __version__},
+        "engagement": {
+            "client": context.client or None,
+            "engagement": context.engagement or None,
+            "policy": context.policy_path or None,
+            "catalog": context.catalog or None,
+        },
         "inputs": [asdict(item) for item in assessment.inputs],
         "summary": summary(assessment),
         "hosts": [{k: _clean(v) for k, v in h.items()} for h in _records(assessment.hosts)],
