@@ -39,6 +39,11 @@ BENCHMARKS: dict[str, tuple[str, list[str], list[str]]] = {
         ["--vms", "20000", "--repeat", "3"],
         ["--vms", "20000", "--repeat", "1"],
     ),
+    "verify": (
+        "bench_verify.py",
+        ["--vms", "20000", "--repeat", "3"],
+        ["--vms", "20000", "--repeat", "1"],
+    ),
 }
 
 
