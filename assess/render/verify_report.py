@@ -151,11 +151,26 @@ def verification_to_dict(result: Verification) -> dict[str, Any]:
 
 
 def write_verification_json(result: Verification, path: str | os.PathLike[str]) -> Path:
-    """Write the ``gen2-assess/verify`` document to ``path`` atomically."""
+    """Write the ``gen2-assess/verify`` document to ``path`` atomically: the head indented,
+    then one VM per line. Indented output goes through the json module's Python encoder
+    (about five times slower than its C encoder, which writes one VM per line); a VM per
+    line also suits ``grep`` and line-based tools."""
     target = Path(path)
+    document = verification_to_dict(result)
+    vms = document.pop("vms")
+    head = json.dumps(document, ensure_ascii=False, indent=1)
+    assert head.endswith("\n}")
     with atomic_path(target, suffix=".json") as tmp, tmp.open("w", encoding="utf-8") as out:
-        json.dump(verification_to_dict(result), out, ensure_ascii=False, indent=1)
-        out.write("\n")
+        out.write(head[:-2])
+        if not vms:
+            out.write(',\n "vms": []\n}\n')
+            return target
+        out.write(',\n "vms": [\n')
+        last = len(vms) - 1
+        for number, vm in enumerate(vms):
+            out.write("  " + json.dumps(vm, ensure_ascii=False))
+            out.write(",\n" if number < last else "\n")
+        out.write(" ]\n}\n")
     return target
 
 

@@ -6,6 +6,7 @@ import io
 import json
 import shutil
 import subprocess
+from datetime import UTC, datetime
 from pathlib import Path
 
 import openpyxl
@@ -135,6 +136,25 @@ def test_json_document(result: Verification, tmp_path: Path) -> None:
     assert document["before"][0]["path"] == "before.jsonl"
     assert verification_to_dict(result)["notes"] == ["a note"]
     assert not list(tmp_path.joinpath("out").glob(".*"))  # no temporary file left
+
+
+def test_json_is_the_document_with_one_vm_per_line(result: Verification, tmp_path: Path) -> None:
+    result.generated_at = datetime(2026, 12, 1, tzinfo=UTC)
+    text = write_verification_json(result, tmp_path / "verify.json").read_text("utf-8")
+    assert json.loads(text) == verification_to_dict(result)
+    lines = text.splitlines()
+    start = lines.index(' "vms": [')
+    assert lines[start + 1 : start + 1 + len(result.vms)] == [
+        "  " + json.dumps(vm, ensure_ascii=False) + ("," if i < len(result.vms) - 1 else "")
+        for i, vm in enumerate(verification_to_dict(result)["vms"])
+    ]
+    assert lines[-2:] == [" ]", "}"]
+
+
+def test_json_without_vms(tmp_path: Path) -> None:
+    text = write_verification_json(Verification(vms=[]), tmp_path / "v.json").read_text("utf-8")
+    assert json.loads(text)["vms"] == []
+    assert text.endswith(' "vms": []\n}\n')
 
 
 def test_workbook_sheet(result: Verification, tmp_path: Path) -> None:

@@ -2,8 +2,8 @@
 
 Top level: ``schema``, ``schema_version``, ``generated_at``, ``tool``, ``engagement`` (client,
 engagement, policy file, rule catalog: what the workbook's page header and scope sheet
-state), ``inputs``, ``summary``, ``hosts``, ``vms`` (each with ``facts``, ``findings`` and ``unknown_rules``), ``data_gaps``,
-``messages``. Unknown values are ``null``.
+state), ``inputs``, ``summary``, ``hosts``, ``vms`` (each with ``facts``, ``findings`` and
+``unknown_rules``), ``data_gaps``, ``messages``. Unknown values are ``null``.
 """
 
 from __future__ import annotations
