@@ -12,18 +12,14 @@ from assess.verify.fields import Row, folded
 
 
 def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    """Rows as dicts of plain Python values, NA as None (column by column: fast)."""
+    """Rows as dicts of plain Python values, NA (and NaN, NaT) as None; column by column."""
     if frame.empty:
         return []
     columns = {
-        column: [None if _missing(v) else v for v in frame[column].tolist()]
+        column: frame[column].to_numpy(dtype=object, na_value=None).tolist()
         for column in frame.columns
     }
     return [dict(zip(columns, row, strict=True)) for row in zip(*columns.values(), strict=True)]
-
-
-def _missing(value: Any) -> bool:
-    return value is None or value is pd.NA or (isinstance(value, float) and value != value)
 
 
 class Side:
