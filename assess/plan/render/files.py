@@ -116,7 +116,10 @@ def _jsonable(value: object) -> object:
 
 def plan_json(plan: Plan) -> str:
     # No indent: json's C encoder only runs without one (a 20,000-VM plan is 100 MB of JSON).
-    return json.dumps(plan_document(plan), default=_jsonable, ensure_ascii=False)
+    # No circular check either: the plan is a tree, and the check costs a set entry per object.
+    return json.dumps(
+        plan_document(plan), default=_jsonable, ensure_ascii=False, check_circular=False
+    )
 
 
 def write_plan(
