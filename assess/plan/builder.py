@@ -15,6 +15,7 @@ from typing import Any
 
 import pandas as pd
 
+from assess.gc_pause import gc_paused
 from assess.model.assessment import Assessment
 from assess.model.inventory import Inventory
 from assess.plan.model import (
@@ -934,4 +935,5 @@ def _steps(
 
 
 def build_plan(assessment: Assessment, inventory: Inventory) -> Plan:
-    return PlanBuilder(assessment, inventory).build()
+    with gc_paused():  # a few dataclasses per VM, no cycles among them
+        return PlanBuilder(assessment, inventory).build()

@@ -28,6 +28,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from assess.gc_pause import gc_paused
 from assess.model.diagnostics import InputError, RowWarning
 from assess.model.inventory import (
     TABLE_NAMES,
@@ -69,7 +70,6 @@ from assess.sources.cell_values import (
     to_vm_state,
 )
 from assess.sources.field_bounds import clean_record, needs_cleaning
-from assess.sources.table_files import gc_paused
 
 KIND = "collector"
 #: Record schema this reader knows. 1: the assessment facts; 2 adds what a rebuild needs
@@ -401,6 +401,20 @@ def _dispatch(state: _State, line: int, record: Any) -> None:
         state.warn(line, None, f"{kind} record could not be read ({exc}); skipped")
 
 
+_Spec = tuple[tuple[str, str, Callable[[Any], Any], str], ...]
+
+
+def _spec(
+    *fields: tuple[str, str, Callable[[Any], Any]] | tuple[str, str, Callable[[Any], Any], str],
+) -> _Spec:
+    """``(column, key, parser[, label])`` -> ``(column, key in lower case, parser, label)``;
+    the label names the field in a warning and defaults to the key as written."""
+    return tuple(
+        (field[0], field[1].lower(), field[2], field[3] if len(field) > 3 else field[1])  # type: ignore[misc]
+        for field in fields
+    )
+
+
 class _Reader:
     """Reads fields of one record, turning bad values into NA plus a warning."""
 
@@ -448,6 +462,22 @@ class _Reader:
         except (ValueError, TypeError) as exc:
             self.state.warn(self.line, f"{self.prefix}{at}{label}", f"{exc}; left unknown")
             return None
+
+    def fields(
+        self, record: dict[str, Any], spec: _Spec, row: dict[str, Any], at: str = ""
+    ) -> None:
+        """``row[column] = read_at(at, record, key, parser, label)`` for each field of
+        ``spec`` (see ``_spec``), in order: the loop every record's fields go through."""
+        get = record.get
+        for column, key, parser, label in spec:
+            value = get(key)
+            if value is not None:
+                try:
+                    value = parser(value)
+                except (ValueError, TypeError) as exc:
+                    self.state.warn(self.line, f"{self.prefix}{at}{label}", f"{exc}; left unknown")
+                    value = None
+            row[column] = value
 
     def parse(self, value: Any, parser: Callable[[Any], Any], label: str) -> Any:
         if value is None:
@@ -689,18 +719,8 @@ def _vm_record(state: _State, line: int, record: dict[str, Any]) -> None:
         "name": name,
         "cluster": section.cluster,
         "source_kind": KIND,
-        "generation": read(record, "generation", to_generation),
-        "config_version": read(record, "version", to_config_version),
-        "state": read(record, "state", to_vm_state),
-        "processor_count": read(record, "processorCount", to_count),
-        "memory_startup_bytes": read(record, "memoryStartup", to_count),
-        "dynamic_memory": read(record, "dynamicMemory", to_bool),
-        "notes": read(record, "notes", to_text),
-        "is_clustered": read(record, "isClustered", to_bool),
-        "replication_state": read(record, "replicationState", to_replication_state),
-        "creation_time": read(record, "creationTime", to_iso_datetime),
-        "parent_checkpoint_id": read(record, "parentSnapshotId", to_text),
     }
+    reader.fields(record, _VM_FIELDS, row)
     _snapshots(reader, record, row, errors)
     _firmware(reader, record, row, errors)
     _guest(reader, record, row, errors)
@@ -715,16 +735,28 @@ def _vm_record(state: _State, line: int, record: dict[str, Any]) -> None:
 
     _details(state, reader, record, keys)
     if row["integration_services_listed"]:
+        services = state.tables["integration_services"]
         for index, service in enumerate(_items(state, reader, record, "integrationServices")):
-            at = f"integrationServices[{index}]."
-            state.tables["integration_services"].append(
-                {
-                    **keys,
-                    "name": reader.read_at(at, service, "name", to_text),
-                    "enabled": reader.read_at(at, service, "enabled", to_bool),
-                }
-            )
+            service_row = dict(keys)
+            reader.fields(service, _SERVICE_FIELDS, service_row, f"integrationServices[{index}].")
+            services.append(service_row)
     _error_rows(state, line, reported, host, vm_key)
+
+
+_VM_FIELDS = _spec(
+    ("generation", "generation", to_generation),
+    ("config_version", "version", to_config_version),
+    ("state", "state", to_vm_state),
+    ("processor_count", "processorCount", to_count),
+    ("memory_startup_bytes", "memoryStartup", to_count),
+    ("dynamic_memory", "dynamicMemory", to_bool),
+    ("notes", "notes", to_text),
+    ("is_clustered", "isClustered", to_bool),
+    ("replication_state", "replicationState", to_replication_state),
+    ("creation_time", "creationTime", to_iso_datetime),
+    ("parent_checkpoint_id", "parentSnapshotId", to_text),
+)
+_SERVICE_FIELDS = _spec(("name", "name", to_text), ("enabled", "enabled", to_bool))
 
 
 def _section(record: Any, key: str, errors: list) -> dict[str, Any] | None:
@@ -894,97 +926,104 @@ def _remotefx(reader: _Reader, record: Any, row: dict[str, Any], errors: list) -
 def _details(state: _State, reader: _Reader, record: Any, keys: dict[str, Any]) -> None:
     read_at = reader.read_at
     tables = state.tables
+    fields = reader.fields
     for index, disk in enumerate(_items(state, reader, record, "disks")):
         at = f"disks[{index}]."
         disk_number = read_at(at, disk, "diskNumber", to_disk_number)
-        vhd = _get(disk, "vhd")
+        vhd = disk.get("vhd")
         if disk_number is not None or not isinstance(vhd, dict):
             vhd = {}
-        shared = _get(disk, "shared", _get(disk, "supportPersistentReservations"))
-        tables["disks"].append(
-            {
-                **keys,
-                "controller_type": read_at(at, disk, "controllerType", to_controller_type, "type"),
-                "controller_number": read_at(at, disk, "controllerNumber", to_count, "number"),
-                "controller_location": read_at(at, disk, "controllerLocation", to_count),
-                "path": read_at(at, disk, "path", to_text),
-                "disk_number": disk_number,
-                "shared": reader.parse_at(at, shared, to_bool, "shared"),
-                "vhd_format": read_at(at, vhd, "format", to_vhd_format, "vhd.format"),
-                "vhd_type": read_at(at, vhd, "type", to_vhd_type, "vhd.type"),
-                "size_bytes": read_at(at, vhd, "size", to_count, "vhd.size"),
-                "file_size_bytes": read_at(at, vhd, "fileSize", to_count, "vhd.fileSize"),
-                "parent_path": read_at(at, vhd, "parentPath", to_text, "vhd.parentPath"),
-                "qos_min_iops": read_at(at, disk, "minimumIops", to_count),
-                "qos_max_iops": read_at(at, disk, "maximumIops", to_count),
-            }
-        )
+        shared = disk.get("shared", disk.get("supportpersistentreservations"))
+        row = dict(keys)
+        fields(disk, _DISK_FIELDS, row, at)
+        row["disk_number"] = disk_number
+        row["shared"] = reader.parse_at(at, shared, to_bool, "shared")
+        fields(vhd, _VHD_FIELDS, row, at)
+        fields(disk, _QOS_FIELDS, row, at)
+        tables["disks"].append(row)
     for index, nic in enumerate(_items(state, reader, record, "nics")):
         at = f"nics[{index}]."
-        mac = _get(nic, "mac", _get(nic, "macAddress"))
+        mac = nic.get("mac", nic.get("macaddress"))
         dynamic_mac = read_at(at, nic, "dynamicMac", to_bool)
-        bandwidth = _get(nic, "bandwidth")
+        bandwidth = nic.get("bandwidth")
         if not isinstance(bandwidth, dict):
             bandwidth = {}
-        vlan = _get(nic, "vlan")
+        vlan = nic.get("vlan")
         if not isinstance(vlan, dict):
             vlan = {}
-        tables["nics"].append(
-            {
-                **keys,
-                "name": read_at(at, nic, "name", to_text),
-                "is_legacy": read_at(at, nic, "isLegacy", to_bool),
-                "switch_name": read_at(at, nic, "switchName", to_text),
-                "mac": reader.parse_at(at, mac, to_mac, "mac"),
-                "adapter_id": read_at(at, nic, "id", to_text),
-                "mac_static": None if dynamic_mac is None else not dynamic_mac,
-                "device_naming": read_at(at, nic, "deviceNaming", to_on_off),
-                "dhcp_guard": read_at(at, nic, "dhcpGuard", to_on_off),
-                "router_guard": read_at(at, nic, "routerGuard", to_on_off),
-                "mac_spoofing": read_at(at, nic, "macSpoofing", to_on_off),
-                "port_mirroring": read_at(at, nic, "portMirroring", to_port_mirroring),
-                "bandwidth_min": read_at(
-                    at, bandwidth, "minimumAbsolute", to_count, "bandwidth.minimumAbsolute"
-                ),
-                "bandwidth_min_weight": read_at(
-                    at, bandwidth, "minimumWeight", to_count, "bandwidth.minimumWeight"
-                ),
-                "bandwidth_max": read_at(at, bandwidth, "maximum", to_count, "bandwidth.maximum"),
-                "vlan_mode": read_at(at, vlan, "mode", to_vlan_mode, "vlan.mode"),
-                "vlan_id": read_at(at, vlan, "accessVlanId", to_vlan_id, "vlan.accessVlanId"),
-                "vlan_native": read_at(at, vlan, "nativeVlanId", to_vlan_id, "vlan.nativeVlanId"),
-                "vlan_allowed": read_at(
-                    at, vlan, "allowedVlanIdList", to_vlan_list, "vlan.allowedVlanIdList"
-                ),
-                **_private_vlan(reader, vlan, at),
-            }
-        )
+        row = dict(keys)
+        fields(nic, _NIC_FIELDS, row, at)
+        row["mac"] = reader.parse_at(at, mac, to_mac, "mac")
+        row["adapter_id"] = read_at(at, nic, "id", to_text)
+        row["mac_static"] = None if dynamic_mac is None else not dynamic_mac
+        fields(nic, _NIC_PORT_FIELDS, row, at)
+        fields(bandwidth, _BANDWIDTH_FIELDS, row, at)
+        fields(vlan, _VLAN_FIELDS, row, at)
+        row.update(_private_vlan(reader, vlan, at))
+        tables["nics"].append(row)
     for index, floppy in enumerate(_items(state, reader, record, "floppy", scalars=True)):
         path = floppy if not isinstance(floppy, dict) else _get(floppy, "path")
         tables["floppies"].append(
             {**keys, "path": reader.parse(path, to_text, f"floppy[{index}].path")}
         )
     for index, port in enumerate(_items(state, reader, record, "comPorts")):
-        at = f"comPorts[{index}]."
-        tables["com_ports"].append(
-            {
-                **keys,
-                "name": read_at(at, port, "name", to_text),
-                "path": read_at(at, port, "path", to_text),
-            }
-        )
+        row = dict(keys)
+        fields(port, _COM_PORT_FIELDS, row, f"comPorts[{index}].")
+        tables["com_ports"].append(row)
     for index, dvd in enumerate(_items(state, reader, record, "dvd")):
-        at = f"dvd[{index}]."
-        tables["dvd_drives"].append(
-            {
-                **keys,
-                "controller_type": read_at(at, dvd, "controllerType", to_controller_type, "type"),
-                "controller_number": read_at(at, dvd, "controllerNumber", to_count, "number"),
-                "controller_location": read_at(at, dvd, "controllerLocation", to_count),
-                "path": read_at(at, dvd, "path", to_text),
-                "media_type": read_at(at, dvd, "mediaType", to_media_type),
-            }
-        )
+        row = dict(keys)
+        fields(dvd, _DVD_FIELDS, row, f"dvd[{index}].")
+        tables["dvd_drives"].append(row)
+
+
+_NIC_FIELDS = _spec(
+    ("name", "name", to_text),
+    ("is_legacy", "isLegacy", to_bool),
+    ("switch_name", "switchName", to_text),
+)
+_NIC_PORT_FIELDS = _spec(
+    ("device_naming", "deviceNaming", to_on_off),
+    ("dhcp_guard", "dhcpGuard", to_on_off),
+    ("router_guard", "routerGuard", to_on_off),
+    ("mac_spoofing", "macSpoofing", to_on_off),
+    ("port_mirroring", "portMirroring", to_port_mirroring),
+)
+_BANDWIDTH_FIELDS = _spec(
+    ("bandwidth_min", "minimumAbsolute", to_count, "bandwidth.minimumAbsolute"),
+    ("bandwidth_min_weight", "minimumWeight", to_count, "bandwidth.minimumWeight"),
+    ("bandwidth_max", "maximum", to_count, "bandwidth.maximum"),
+)
+_VLAN_FIELDS = _spec(
+    ("vlan_mode", "mode", to_vlan_mode, "vlan.mode"),
+    ("vlan_id", "accessVlanId", to_vlan_id, "vlan.accessVlanId"),
+    ("vlan_native", "nativeVlanId", to_vlan_id, "vlan.nativeVlanId"),
+    ("vlan_allowed", "allowedVlanIdList", to_vlan_list, "vlan.allowedVlanIdList"),
+)
+_COM_PORT_FIELDS = _spec(("name", "name", to_text), ("path", "path", to_text))
+_DVD_FIELDS = _spec(
+    ("controller_type", "controllerType", to_controller_type, "type"),
+    ("controller_number", "controllerNumber", to_count, "number"),
+    ("controller_location", "controllerLocation", to_count),
+    ("path", "path", to_text),
+    ("media_type", "mediaType", to_media_type),
+)
+_DISK_FIELDS = _spec(
+    ("controller_type", "controllerType", to_controller_type, "type"),
+    ("controller_number", "controllerNumber", to_count, "number"),
+    ("controller_location", "controllerLocation", to_count),
+    ("path", "path", to_text),
+)
+_VHD_FIELDS = _spec(
+    ("vhd_format", "format", to_vhd_format, "vhd.format"),
+    ("vhd_type", "type", to_vhd_type, "vhd.type"),
+    ("size_bytes", "size", to_count, "vhd.size"),
+    ("file_size_bytes", "fileSize", to_count, "vhd.fileSize"),
+    ("parent_path", "parentPath", to_text, "vhd.parentPath"),
+)
+_QOS_FIELDS = _spec(
+    ("qos_min_iops", "minimumIops", to_count),
+    ("qos_max_iops", "maximumIops", to_count),
+)
 
 
 def _private_vlan(reader: _Reader, vlan: dict[str, Any], at: str) -> dict[str, Any]:

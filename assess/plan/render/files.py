@@ -17,6 +17,7 @@ from pathlib import Path
 
 from assess import __version__
 from assess.atomic import atomic_path, write_text_atomic
+from assess.gc_pause import gc_paused
 from assess.model.diagnostics import InputError
 from assess.plan.model import SCHEMA_NAME, SCHEMA_VERSION, Plan, VmPlan
 from assess.plan.render.guest_scripts import (
@@ -141,13 +142,17 @@ def write_plan(
     check_out_dir(out, force)
     fresh = not out.exists() or not any(out.iterdir())
     if not fresh:
-        return _write_files(plan, out, out, atomic=True, workbook=workbook, on_progress=on_progress)
+        with gc_paused():
+            return _write_files(
+                plan, out, out, atomic=True, workbook=workbook, on_progress=on_progress
+            )
     out.parent.mkdir(parents=True, exist_ok=True)
     stage = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
     try:
-        written = _write_files(
-            plan, stage, out, atomic=False, workbook=workbook, on_progress=on_progress
-        )
+        with gc_paused():  # texts, lists and the JSON encoder's pieces: no cycles
+            written = _write_files(
+                plan, stage, out, atomic=False, workbook=workbook, on_progress=on_progress
+            )
         os.chmod(stage, 0o755)
         if out.exists():
             out.rmdir()  # empty, checked above
