@@ -68,23 +68,21 @@ MANUAL_FINDINGS = {
 }
 
 
-def _value(row: Mapping[str, Any], key: str) -> Any:
-    """A cell as a plain Python value (rows come from ``_records``: NA is already None)."""
-    return row.get(key)
+# A cell as a plain Python value (rows come from ``_records``: NA is already None).
 
 
 def _int(row: Mapping[str, Any], key: str) -> int | None:
-    value = _value(row, key)
+    value = row.get(key)
     return None if value is None else int(value)
 
 
 def _bool(row: Mapping[str, Any], key: str) -> bool | None:
-    value = _value(row, key)
+    value = row.get(key)
     return None if value is None else bool(value)
 
 
 def _text(row: Mapping[str, Any], key: str) -> str | None:
-    value = _value(row, key)
+    value = row.get(key)
     return None if value is None else str(value)
 
 
@@ -222,6 +220,7 @@ class PlanBuilder:
             inventory[name] for name in ("vms", "nics", "disks", "dvd_drives")
         )
         self.clashing: set[tuple[str, str]] = set()
+        self.vtpm_by_owners: dict[tuple[str, ...], tuple[bool, str]] = {}
         self.cluster_nodes: dict[str, list[str]] = defaultdict(list)
         for row in self.hosts.values():
             cluster, host = _text(row, "cluster"), _text(row, "host")
@@ -408,18 +407,19 @@ class PlanBuilder:
                 return _text(r, "controller_type") == boot_controller and slot == boot_location
             return boot_path is not None and _text(r, "path") == boot_path
 
-        def order(r: Mapping[str, Any]) -> tuple:
+        def order(item: tuple[bool, Mapping[str, Any]]) -> tuple:
+            boot, r = item
             kind = 0 if _text(r, "controller_type") == "IDE" else 1
             return (
-                0 if is_boot(r) else 1,
+                0 if boot else 1,
                 kind,
                 _int(r, "controller_number") or 0,
                 _int(r, "controller_location") or 0,
             )
 
         disks = []
-        for index, r in enumerate(sorted(rows, key=order)):
-            boot = is_boot(r)
+        ordered = sorted([(is_boot(r), r) for r in rows], key=order)
+        for index, (boot, r) in enumerate(ordered):
             source_path = _text(r, "path")
             number = _int(r, "disk_number")
             fmt = _text(r, "vhd_format") or _format_of(source_path)
@@ -537,6 +537,13 @@ class PlanBuilder:
         owners = cluster.possible_owners if cluster else tuple(filter(None, [base["host"]]))
         if not owners:
             return False, "the host is unknown: no vTPM"
+        known = self.vtpm_by_owners.get(owners)  # the VMs of one cluster share their owners
+        if known is None:
+            known = self.vtpm_by_owners[owners] = self._vtpm_on(owners)
+        return known
+
+    def _vtpm_on(self, owners: tuple[str, ...]) -> tuple[bool, str]:
+        """Whether every node in ``owners`` has a key protector, and why (or why not)."""
         missing, unknown = [], []
         for node in owners:
             host = self.hosts.get(node.lower())

@@ -410,7 +410,7 @@ def _spec(
     """``(column, key, parser[, label])`` -> ``(column, key in lower case, parser, label)``;
     the label names the field in a warning and defaults to the key as written."""
     return tuple(
-        (field[0], field[1].lower(), field[2], field[3] if len(field) > 3 else field[1])  # type: ignore[misc]
+        (field[0], field[1].lower(), field[2], field[3] if len(field) > 3 else field[1])
         for field in fields
     )
 
