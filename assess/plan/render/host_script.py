@@ -356,7 +356,7 @@ def _same_block(kind: str, number: int, title: str) -> str:
 def _step(
     plan: VmPlan, kind: str, ref: int | None, number: str, title: str, guest: str | None
 ) -> list[str]:
-    n = ps_literal(number)
+    n = f"'{number}'"  # digits: the literal needs no doubling
     head = f"Invoke-Step {n} {title}"
     if kind in _CONFIGURE:
         # Re-applied on a resumed run, until the new VM has been started once.
