@@ -877,8 +877,8 @@ def _guest(reader: _Reader, record: Any, row: dict[str, Any], errors: list) -> N
     if guest is None or _section_failed(errors, _SECTIONS["guest"]):
         return
     items: dict[str, Any] = {}
-    if isinstance(guest, dict) and not ({"name", "data"} <= {str(k).lower() for k in guest}):
-        items = {str(k).lower(): v for k, v in guest.items()}
+    if isinstance(guest, dict) and not ("name" in guest and "data" in guest):
+        items = guest  # decoded keys are lower case already
     else:
         for item in as_list(guest):  # [{"Name": "OSName", "Data": "..."}, ...]
             if isinstance(item, dict):
