@@ -17,6 +17,7 @@ import functools
 import hashlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import Any
 
 import pandas as pd
@@ -230,8 +231,15 @@ def table_from_rows(name: str, rows: Iterable[Mapping[str, Any]]) -> pd.DataFram
     rows = list(rows)
     if not rows:
         return empty_table(name)
-    data = {col: [row.get(col) for row in rows] for col in columns}
-    return pd.DataFrame({col: pd.array(data[col], dtype=columns[col]) for col in columns})
+    names = list(columns)
+    pick = itemgetter(*names)  # a tuple per row, taken in C (every table has 2+ columns)
+    try:
+        picked = list(map(pick, rows))
+    except KeyError:  # some row lacks a column: NA there
+        blank = dict.fromkeys(names)
+        picked = [pick({**blank, **row}) for row in rows]
+    data = zip(names, zip(*picked, strict=True), strict=True)
+    return pd.DataFrame({col: pd.array(list(values), dtype=columns[col]) for col, values in data})
 
 
 def coerce_table(name: str, frame: pd.DataFrame) -> pd.DataFrame:

@@ -8,13 +8,14 @@ the inventory does not record is listed as read from the Generation 1 VM at run 
 from __future__ import annotations
 
 import ntpath
+import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
-from dataclasses import replace
 from typing import Any
 
 import pandas as pd
 
+from assess.gc_pause import gc_paused
 from assess.model.assessment import Assessment
 from assess.model.inventory import Inventory
 from assess.plan.model import (
@@ -67,23 +68,21 @@ MANUAL_FINDINGS = {
 }
 
 
-def _value(row: Mapping[str, Any], key: str) -> Any:
-    """A cell as a plain Python value (rows come from ``_records``: NA is already None)."""
-    return row.get(key)
+# A cell as a plain Python value (rows come from ``_records``: NA is already None).
 
 
 def _int(row: Mapping[str, Any], key: str) -> int | None:
-    value = _value(row, key)
+    value = row.get(key)
     return None if value is None else int(value)
 
 
 def _bool(row: Mapping[str, Any], key: str) -> bool | None:
-    value = _value(row, key)
+    value = row.get(key)
     return None if value is None else bool(value)
 
 
 def _text(row: Mapping[str, Any], key: str) -> str | None:
-    value = _value(row, key)
+    value = row.get(key)
     return None if value is None else str(value)
 
 
@@ -100,11 +99,7 @@ def _records(frame: pd.DataFrame, columns: Iterable[str] | None = None) -> list[
     if columns is not None:
         frame = frame[[c for c in columns if c in frame.columns]]
     names = list(frame.columns)
-    lists = []
-    for name in names:
-        column = frame[name]
-        values = column.astype(object).where(column.notna(), None).tolist()
-        lists.append(values)
+    lists = [frame[name].to_numpy(dtype=object, na_value=None).tolist() for name in names]
     return [dict(zip(names, values, strict=True)) for values in zip(*lists, strict=True)]
 
 
@@ -116,6 +111,11 @@ def _keys_with_nul(frames: Iterable[pd.DataFrame]) -> set[str]:
             continue
         for name in frame.columns:
             column = frame[name]
+            if column.dtype == "string":
+                # Most columns hold no NUL at all: one search over the joined text says so.
+                texts = column.to_numpy(dtype=object, na_value="").tolist()
+                if "\x00" not in "".join(texts):
+                    continue
             if column.dtype == "string" or column.dtype == object:
                 hit = column.astype("string").str.contains("\x00", regex=False).fillna(False)
                 if hit.any():
@@ -167,13 +167,50 @@ ASSESSMENT_COLUMNS = (
 )
 
 
+#: What the builder reads from the inventory's VM table (a test checks it is every column
+#: the builder reads there).
+INVENTORY_COLUMNS = (
+    "vm_key",
+    "vm_id_synthetic",
+    "cluster",
+    "is_clustered",
+    "cluster_group",
+    "preferred_owners",
+    "nics_listed",
+    "disks_listed",
+    "dvd_drives_listed",
+    "processor_count",
+    "processor_compat_migration",
+    "processor_reserve",
+    "processor_limit",
+    "processor_weight",
+    "memory_startup_bytes",
+    "dynamic_memory",
+    "memory_minimum_bytes",
+    "memory_maximum_bytes",
+    "memory_buffer",
+    "memory_priority",
+    "automatic_start_action",
+    "automatic_start_delay",
+    "automatic_stop_action",
+    "checkpoint_type",
+    "smart_paging_path",
+    "config_path",
+    "notes",
+    "data_exchange_enabled",
+    "replication_primary_server",
+    "replication_replica_server",
+    "replication_frequency",
+)
+
+
 class PlanBuilder:
     """Builds one ``VmPlan`` per VM of the assessment."""
 
     def __init__(self, assessment: Assessment, inventory: Inventory) -> None:
         self.assessment = assessment
         vms = inventory.vms
-        self.inventory_vms = {_text(r, "vm_key"): r for r in _records(vms)}
+        self.inventory_vms = {_text(r, "vm_key"): r for r in _records(vms, INVENTORY_COLUMNS)}
         self.nics = _by_vm(inventory["nics"])
         self.disks = _by_vm(inventory["disks"])
         self.dvds = _by_vm(inventory["dvd_drives"])
@@ -183,6 +220,7 @@ class PlanBuilder:
             inventory[name] for name in ("vms", "nics", "disks", "dvd_drives")
         )
         self.clashing: set[tuple[str, str]] = set()
+        self.vtpm_by_owners: dict[tuple[str, ...], tuple[bool, str]] = {}
         self.cluster_nodes: dict[str, list[str]] = defaultdict(list)
         for row in self.hosts.values():
             cluster, host = _text(row, "cluster"), _text(row, "host")
@@ -310,9 +348,21 @@ class PlanBuilder:
         backup = None
         if settings.config_path:
             backup = ntpath.join(ntpath.dirname(settings.config_path.rstrip("\\")), "gen1-export")
-        plan = VmPlan(
+        kept = f"{name}-gen1"
+        if key in self.nul_keys:
+            reason: str | None = (
+                "inventory text of this VM holds a NUL character: fix the inventory"
+            )
+            steps: tuple[Step, ...] = ()
+            files: tuple[str, ...] = ()
+        else:
+            reason, files = None, tuple(scripts)
+            steps = _steps(
+                name, kept, variant, adapters, disks, dvds, firmware, cluster, replica, not_carried
+            )
+        return VmPlan(
             **base,
-            kept_name=f"{name}-gen1",
+            kept_name=kept,
             backup_path=backup,
             settings=settings,
             adapters=adapters,
@@ -322,14 +372,12 @@ class PlanBuilder:
             cluster_role=cluster,
             replica=replica,
             guest_variant=variant,
-            scripts=tuple(scripts),
+            steps=steps,
+            scripts=files,
+            no_script_reason=reason,
             read_at_run_time=tuple(runtime),
             not_carried=not_carried,
         )
-        if key in self.nul_keys:
-            reason = "inventory text of this VM holds a NUL character: fix the inventory"
-            return replace(plan, scripts=(), no_script_reason=reason)
-        return _with_steps(plan)
 
     def _stem(self, base: Mapping[str, Any]) -> str:
         pair = (_folder(base).lower(), _safe_file_part(base["name"]).lower())
@@ -359,18 +407,19 @@ class PlanBuilder:
                 return _text(r, "controller_type") == boot_controller and slot == boot_location
             return boot_path is not None and _text(r, "path") == boot_path
 
-        def order(r: Mapping[str, Any]) -> tuple:
+        def order(item: tuple[bool, Mapping[str, Any]]) -> tuple:
+            boot, r = item
             kind = 0 if _text(r, "controller_type") == "IDE" else 1
             return (
-                0 if is_boot(r) else 1,
+                0 if boot else 1,
                 kind,
                 _int(r, "controller_number") or 0,
                 _int(r, "controller_location") or 0,
             )
 
         disks = []
-        for index, r in enumerate(sorted(rows, key=order)):
-            boot = is_boot(r)
+        ordered = sorted([(is_boot(r), r) for r in rows], key=order)
+        for index, (boot, r) in enumerate(ordered):
             source_path = _text(r, "path")
             number = _int(r, "disk_number")
             fmt = _text(r, "vhd_format") or _format_of(source_path)
@@ -488,6 +537,13 @@ class PlanBuilder:
         owners = cluster.possible_owners if cluster else tuple(filter(None, [base["host"]]))
         if not owners:
             return False, "the host is unknown: no vTPM"
+        known = self.vtpm_by_owners.get(owners)  # the VMs of one cluster share their owners
+        if known is None:
+            known = self.vtpm_by_owners[owners] = self._vtpm_on(owners)
+        return known
+
+    def _vtpm_on(self, owners: tuple[str, ...]) -> tuple[bool, str]:
+        """Whether every node in ``owners`` has a key protector, and why (or why not)."""
         missing, unknown = [], []
         for node in owners:
             host = self.hosts.get(node.lower())
@@ -600,8 +656,12 @@ def _guest_variant(path: str, row: Mapping[str, Any]) -> str:
     return "freebsd" if _text(row, "os_family") == "freebsd" else "linux"
 
 
+#: What a file name part keeps: ``\w`` is exactly ``str.isalnum()`` plus ``_``.
+_NOT_FILE_SAFE = re.compile(r"[^\w.\-]")
+
+
 def _safe_file_part(text: str) -> str:
-    cleaned = "".join(c if c.isalnum() or c in "-_." else "_" for c in text).strip("._")
+    cleaned = _NOT_FILE_SAFE.sub("_", text).strip("._")
     return cleaned[:80] or "vm"
 
 
@@ -616,203 +676,271 @@ def _folder(base: Mapping[str, Any]) -> str:
     return _safe_file_part(base["host"] or "unknown-host")
 
 
-def _rebuild_steps() -> tuple[Step, ...]:
-    return (
-        Step(
-            "manual",
-            "rebuild",
-            "Build a new Generation 2 VM with a supported guest OS",
-            "the checklist",
-        ),
-        Step("manual", "rebuild", "Move the workload and its data", "application owner sign-off"),
-        Step("manual", "rebuild", "Retire the Generation 1 VM after acceptance", "acceptance"),
+#: Steps every plan of a kind shares, made once (a ``Step`` is immutable).
+_REBUILD_STEPS = (
+    Step(
+        "manual",
+        "rebuild",
+        "Build a new Generation 2 VM with a supported guest OS",
+        "the checklist",
+    ),
+    Step("manual", "rebuild", "Move the workload and its data", "application owner sign-off"),
+    Step("manual", "rebuild", "Retire the Generation 1 VM after acceptance", "acceptance"),
+)
+_PREFLIGHT = Step(
+    "host",
+    "preflight",
+    "Preflight: find the Generation 1 VM and check it against this plan",
+    "VM found (by id), Generation 1, no checkpoints, devices as planned",
+)
+_EXPORT = Step(
+    "host",
+    "export",
+    "Safety copy: export the Generation 1 VM (disks included)",
+    "the export folder already holds this VM's copy: skipped",
+)
+_GUEST_FIRST = {
+    variant: Step("guest", "guest-prepare", title, "the host script is run with -GuestPrepared")
+    for variant, title in {
+        "mbr2gpt-online": "Guest: MBR2GPT inside Windows (guest script)",
+        "mbr2gpt-offline": "Guest: MBR2GPT offline from Windows PE 1703+ (guest script)",
+        "linux": "Guest: EFI boot prepared inside Linux (guided guest script)",
+        "freebsd": "Guest: EFI boot prepared inside FreeBSD (guided guest script)",
+    }.items()
+}
+_STOP = Step("host", "stop", "Shut the Generation 1 VM down", "the VM is already off: skipped")
+_RECAPTURE = Step(
+    "guest",
+    "guest-prepare",
+    "Recapture the boot disk into a new GPT .vhdx (guest script, on the host, VM off)",
+    "the host script is run with -GuestPrepared",
+)
+_CONVERT_VHD_RUNTIME = Step(
+    "host",
+    "convert-vhd-runtime",
+    "Convert every .vhd disk of the VM into a new .vhdx (disks read at run time)",
+    "each .vhdx exists and passes Test-VHD: skipped",
+)
+_PROCESSOR = Step(
+    "host",
+    "processor",
+    "Processor: same count, compatibility, reserve, limit, weight",
+    "re-applied until the new VM has started",
+)
+_MEMORY = Step(
+    "host",
+    "memory",
+    "Memory: same startup and dynamic settings",
+    "re-applied until the new VM has started",
+)
+_ADAPTERS_RUNTIME = Step(
+    "host",
+    "adapters-runtime",
+    "Network adapters: every adapter of the Generation 1 VM (read at run time)",
+    "an adapter with the same MAC exists: skipped",
+)
+_DISKS_RUNTIME = Step(
+    "host",
+    "disks-runtime",
+    "Disks: every disk of the Generation 1 VM on SCSI, boot disk first (read at run time)",
+    "the SCSI slot already holds the disk: skipped",
+)
+_DVDS_RUNTIME = Step(
+    "host",
+    "dvds-runtime",
+    "DVD drives with an ISO, on SCSI (read at run time)",
+    "a DVD drive with the ISO exists: skipped",
+)
+_FIRMWARE = Step(
+    "host",
+    "firmware",
+    "Firmware: Secure Boot template by guest OS, first boot device",
+    "re-applied until the new VM has started",
+)
+_VTPM = Step(
+    "host",
+    "vtpm",
+    "vTPM: key protector, then Enable-VMTPM",
+    "the vTPM is already on: skipped",
+)
+_SETTINGS = Step(
+    "host",
+    "settings",
+    "Automatic start/stop, notes, checkpoint type, smart paging path",
+    "re-applied until the new VM has started",
+)
+_INTEGRATION = Step(
+    "host",
+    "integration",
+    "Integration services: each in the same state as on the Generation 1 VM",
+    "re-applied until the new VM has started",
+)
+_CLUSTER = Step(
+    "host",
+    "cluster",
+    "Cluster role: add the new VM with the same preferred owners",
+    "the new VM is already clustered: skipped",
+)
+_VERIFY = Step(
+    "host",
+    "verify",
+    "Check the new VM against this plan",
+    "read only: generation, CPU, memory, adapters (MAC, switch), disks, firmware",
+)
+_GUEST_AFTER = Step(
+    "guest",
+    "guest-after",
+    "Guest, first Generation 2 boot: resync WinRE, recreate BitLocker protectors",
+    "guest script with -AfterGen2Boot",
+)
+_REPLICA = Step(
+    "manual",
+    "replica",
+    "Enable Hyper-V Replica again once the new VM is accepted",
+    "the acceptance check passed",
+)
+
+
+def _convert_vhd(index: int) -> Step:
+    return Step(
+        "host",
+        "convert-vhd",
+        f"Convert disk {index + 1} from VHD into a new VHDX file",
+        "the .vhdx exists and passes Test-VHD: skipped",
+        ref=index,
     )
 
 
-def _with_steps(plan: VmPlan) -> VmPlan:
-    return replace(plan, steps=tuple(plan_steps(plan)))
+def _adapter_step(index: int) -> Step:
+    return Step(
+        "host",
+        "adapter",
+        f"Network adapter {index + 1}: switch, MAC, VLAN, port settings",
+        "an adapter with this MAC exists: only its settings are re-applied",
+        ref=index,
+    )
+
+
+#: Per-device steps by index (the same for every VM with that many devices).
+_CONVERT_VHD = [_convert_vhd(index) for index in range(SCSI_CONTROLLERS * SCSI_LOCATIONS)]
+_ADAPTER = [_adapter_step(index) for index in range(16)]
+
+
+def _rebuild_steps() -> tuple[Step, ...]:
+    return _REBUILD_STEPS
 
 
 def plan_steps(plan: VmPlan) -> Iterable[Step]:
     """The ordered steps of a convertible VM (conversion-and-landing order of operations)."""
-    name, kept = plan.name, plan.kept_name
-    yield Step(
-        "host",
-        "preflight",
-        "Preflight: find the Generation 1 VM and check it against this plan",
-        "VM found (by id), Generation 1, no checkpoints, devices as planned",
+    return _steps(
+        plan.name,
+        plan.kept_name,
+        plan.guest_variant,
+        plan.adapters,
+        plan.disks,
+        plan.dvd_drives,
+        plan.firmware,
+        plan.cluster_role,
+        plan.replica,
+        plan.not_carried,
     )
-    yield Step(
-        "host",
-        "export",
-        "Safety copy: export the Generation 1 VM (disks included)",
-        "the export folder already holds this VM's copy: skipped",
-    )
-    variant = plan.guest_variant
+
+
+def _steps(
+    name: str,
+    kept: str | None,
+    variant: str | None,
+    adapters: tuple[Adapter, ...] | None,
+    disks: tuple[Disk, ...] | None,
+    dvds: tuple[DvdDrive, ...] | None,
+    firmware: Firmware | None,
+    cluster_role: Cluster | None,
+    replica: Replica | None,
+    not_carried: tuple[str, ...],
+) -> tuple[Step, ...]:
+    """``plan_steps`` from the parts of a plan, before the plan is made."""
+    steps = [_PREFLIGHT, _EXPORT]
     if variant in ("mbr2gpt-online", "mbr2gpt-offline", "linux", "freebsd"):
-        title = {
-            "mbr2gpt-online": "Guest: MBR2GPT inside Windows (guest script)",
-            "mbr2gpt-offline": "Guest: MBR2GPT offline from Windows PE 1703+ (guest script)",
-            "linux": "Guest: EFI boot prepared inside Linux (guided guest script)",
-            "freebsd": "Guest: EFI boot prepared inside FreeBSD (guided guest script)",
-        }[variant]
-        yield Step("guest", "guest-prepare", title, "the host script is run with -GuestPrepared")
-    yield Step("host", "stop", "Shut the Generation 1 VM down", "the VM is already off: skipped")
+        steps.append(_GUEST_FIRST[variant])
+    steps.append(_STOP)
     if variant == "recapture":
-        yield Step(
-            "guest",
-            "guest-prepare",
-            "Recapture the boot disk into a new GPT .vhdx (guest script, on the host, VM off)",
-            "the host script is run with -GuestPrepared",
-        )
-    for index, disk in enumerate(plan.disks or ()):
+        steps.append(_RECAPTURE)
+    for index, disk in enumerate(disks or ()):
         if disk.convert_from_vhd:
-            yield Step(
+            steps.append(_CONVERT_VHD[index] if index < len(_CONVERT_VHD) else _convert_vhd(index))
+    if disks is None:
+        steps.append(_CONVERT_VHD_RUNTIME)
+    steps.append(
+        Step(
+            "host",
+            "rename",
+            f"Keep the Generation 1 VM: rename it to {kept}, no automatic start",
+            f"already named {kept}: skipped",
+        )
+    )
+    steps.append(
+        Step(
+            "host",
+            "create",
+            f"Create the Generation 2 VM {name}",
+            "a Generation 2 VM with this name exists: skipped",
+        )
+    )
+    steps += (_PROCESSOR, _MEMORY)
+    if adapters is None:
+        steps.append(_ADAPTERS_RUNTIME)
+    for index in range(len(adapters or ())):
+        steps.append(_ADAPTER[index] if index < len(_ADAPTER) else _adapter_step(index))
+    if disks is None:
+        steps.append(_DISKS_RUNTIME)
+    for index, disk in enumerate(disks or ()):
+        label = "boot disk" if disk.is_boot else f"disk {index + 1}"
+        steps.append(
+            Step(
                 "host",
-                "convert-vhd",
-                f"Convert disk {index + 1} from VHD into a new VHDX file",
-                "the .vhdx exists and passes Test-VHD: skipped",
+                "disk",
+                f"Attach the {label} at SCSI {disk.controller_number}:{disk.controller_location}",
+                "the slot already holds this disk: skipped",
                 ref=index,
             )
-    if plan.disks is None:
-        yield Step(
-            "host",
-            "convert-vhd-runtime",
-            "Convert every .vhd disk of the VM into a new .vhdx (disks read at run time)",
-            "each .vhdx exists and passes Test-VHD: skipped",
         )
-    yield Step(
-        "host",
-        "rename",
-        f"Keep the Generation 1 VM: rename it to {kept}, no automatic start",
-        f"already named {kept}: skipped",
-    )
-    yield Step(
-        "host",
-        "create",
-        f"Create the Generation 2 VM {name}",
-        "a Generation 2 VM with this name exists: skipped",
-    )
-    yield Step(
-        "host",
-        "processor",
-        "Processor: same count, compatibility, reserve, limit, weight",
-        "re-applied until the new VM has started",
-    )
-    yield Step(
-        "host",
-        "memory",
-        "Memory: same startup and dynamic settings",
-        "re-applied until the new VM has started",
-    )
-    if plan.adapters is None:
-        yield Step(
-            "host",
-            "adapters-runtime",
-            "Network adapters: every adapter of the Generation 1 VM (read at run time)",
-            "an adapter with the same MAC exists: skipped",
+    if dvds is None:
+        steps.append(_DVDS_RUNTIME)
+    for index, dvd in enumerate(dvds or ()):
+        steps.append(
+            Step(
+                "host",
+                "dvd",
+                f"ISO on a SCSI DVD drive at {dvd.controller_number}:{dvd.controller_location}",
+                "the slot already holds a DVD drive: skipped",
+                ref=index,
+            )
         )
-    for index in range(len(plan.adapters or ())):
-        yield Step(
-            "host",
-            "adapter",
-            f"Network adapter {index + 1}: switch, MAC, VLAN, port settings",
-            "an adapter with this MAC exists: only its settings are re-applied",
-            ref=index,
-        )
-    if plan.disks is None:
-        yield Step(
-            "host",
-            "disks-runtime",
-            "Disks: every disk of the Generation 1 VM on SCSI, boot disk first (read at run time)",
-            "the SCSI slot already holds the disk: skipped",
-        )
-    for index, disk in enumerate(plan.disks or ()):
-        label = "boot disk" if disk.is_boot else f"disk {index + 1}"
-        yield Step(
-            "host",
-            "disk",
-            f"Attach the {label} at SCSI {disk.controller_number}:{disk.controller_location}",
-            "the slot already holds this disk: skipped",
-            ref=index,
-        )
-    if plan.dvd_drives is None:
-        yield Step(
-            "host",
-            "dvds-runtime",
-            "DVD drives with an ISO, on SCSI (read at run time)",
-            "a DVD drive with the ISO exists: skipped",
-        )
-    for index, dvd in enumerate(plan.dvd_drives or ()):
-        yield Step(
-            "host",
-            "dvd",
-            f"ISO on a SCSI DVD drive at {dvd.controller_number}:{dvd.controller_location}",
-            "the slot already holds a DVD drive: skipped",
-            ref=index,
-        )
-    yield Step(
-        "host",
-        "firmware",
-        "Firmware: Secure Boot template by guest OS, first boot device",
-        "re-applied until the new VM has started",
-    )
-    if plan.firmware is not None and plan.firmware.vtpm:
-        yield Step(
-            "host",
-            "vtpm",
-            "vTPM: key protector, then Enable-VMTPM",
-            "the vTPM is already on: skipped",
-        )
-    yield Step(
-        "host",
-        "settings",
-        "Automatic start/stop, notes, checkpoint type, smart paging path",
-        "re-applied until the new VM has started",
-    )
-    yield Step(
-        "host",
-        "integration",
-        "Integration services: each in the same state as on the Generation 1 VM",
-        "re-applied until the new VM has started",
-    )
-    if plan.cluster_role is not None:
-        yield Step(
-            "host",
-            "cluster",
-            "Cluster role: add the new VM with the same preferred owners",
-            "the new VM is already clustered: skipped",
-        )
-    yield Step("host", "start", f"Start {name} (Generation 2)", "already running: skipped")
-    yield Step(
-        "host",
-        "verify",
-        "Check the new VM against this plan",
-        "read only: generation, CPU, memory, adapters (MAC, switch), disks, firmware",
-    )
-    if plan.guest_variant in ("mbr2gpt-online", "mbr2gpt-offline"):
-        yield Step(
-            "guest",
-            "guest-after",
-            "Guest, first Generation 2 boot: resync WinRE, recreate BitLocker protectors",
-            "guest script with -AfterGen2Boot",
-        )
-    if plan.replica is not None:
-        yield Step(
+    steps.append(_FIRMWARE)
+    if firmware is not None and firmware.vtpm:
+        steps.append(_VTPM)
+    steps += (_SETTINGS, _INTEGRATION)
+    if cluster_role is not None:
+        steps.append(_CLUSTER)
+    steps.append(Step("host", "start", f"Start {name} (Generation 2)", "already running: skipped"))
+    steps.append(_VERIFY)
+    if variant in ("mbr2gpt-online", "mbr2gpt-offline"):
+        steps.append(_GUEST_AFTER)
+    if replica is not None:
+        steps.append(_REPLICA)
+    for index, text in enumerate(not_carried):
+        steps.append(Step("manual", "finding", text, "before the conversion window", ref=index))
+    steps.append(
+        Step(
             "manual",
-            "replica",
-            "Enable Hyper-V Replica again once the new VM is accepted",
-            "the acceptance check passed",
+            "retire",
+            f"After acceptance: retire {kept} and its safety copy (never done by the script)",
+            "the application owner accepted the new VM",
         )
-    for index, text in enumerate(plan.not_carried):
-        yield Step("manual", "finding", text, "before the conversion window", ref=index)
-    yield Step(
-        "manual",
-        "retire",
-        f"After acceptance: retire {kept} and its safety copy (never done by the script)",
-        "the application owner accepted the new VM",
     )
+    return tuple(steps)
 
 
 def build_plan(assessment: Assessment, inventory: Inventory) -> Plan:
-    return PlanBuilder(assessment, inventory).build()
+    with gc_paused():  # a few dataclasses per VM, no cycles among them
+        return PlanBuilder(assessment, inventory).build()

@@ -19,6 +19,8 @@ _CONTROL_RE = re.compile(r"[\x00-\x1f\x7f\u0085\u2028\u2029]")
 
 def ps_literal(text: str) -> str:
     """``text`` as a PowerShell single-quoted literal (quote characters doubled)."""
+    if text.isascii():  # the typographic quotes are not ASCII: only ' can be there
+        return "'" + text.replace("'", "''") + "'" if "'" in text else "'" + text + "'"
     for quote in PS_SINGLE_QUOTES:  # str.replace in C: faster than one regex for short text
         if quote in text:
             text = text.replace(quote, quote + quote)

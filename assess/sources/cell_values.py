@@ -132,6 +132,8 @@ def to_bool(value: Any) -> bool | None:
     """yes/no, true/false, 1/0 (also on/off, enabled/disabled, and yes/no in the languages
     of ``LOCALIZED_TRUE``/``LOCALIZED_FALSE``: Ja/Nein, Oui/Non, Sí/No, Sim/Não, Tak/Nie...);
     blank is unknown. Anything else is an error, never a silent unknown."""
+    if value is True or value is False:  # the usual JSON value, before the general checks
+        return value
     if is_blank(value):
         return None
     if isinstance(value, bool):
@@ -148,11 +150,14 @@ def to_bool(value: Any) -> bool | None:
 
 
 _INT64 = range(-(2**63), 2**63)
+_INT64_MIN, _INT64_END = -(2**63), 2**63
 
 
 def to_int(value: Any) -> int | None:
     """A whole number (``3``, ``3.0``, ``"3"``) that fits the ``Int64`` columns; blank is
     unknown."""
+    if type(value) is int and _INT64_MIN <= value < _INT64_END:  # the usual JSON number
+        return value
     number = _whole_number(value)
     if number is not None and number not in _INT64:
         raise ValueError(f"{_show(value)} is out of range")
@@ -184,6 +189,8 @@ def _whole_number(value: Any) -> int | None:
 
 def to_count(value: Any) -> int | None:
     """A count of things: a whole number >= 0; ``none`` and ``no`` are 0."""
+    if type(value) is int and 0 <= value < _INT64_END:  # the usual JSON number
+        return value
     if isinstance(value, str) and value.strip().lower() in ("none", "no"):
         return 0
     try:
@@ -197,6 +204,8 @@ def to_count(value: Any) -> int | None:
 
 def to_generation(value: Any) -> int | None:
     """VM generation 1 or 2 (also ``Gen 1``, ``Generation2``)."""
+    if type(value) is int and (value == 1 or value == 2):
+        return value
     if isinstance(value, str):
         match = re.fullmatch(r"(?:gen(?:eration)?)?([12])(?:[.,]0*)?", enum_key(value))
         if match:
@@ -213,6 +222,17 @@ def to_generation(value: Any) -> int | None:
 def to_config_version(value: Any) -> str | None:
     """A configuration version such as ``5.0`` or ``9.1``; ``8`` (Excel dropped the ``.0``)
     becomes ``8.0``."""
+    if type(value) is str:
+        return _config_version_text(value)  # an estate has a handful of versions
+    return _config_version(value)
+
+
+@functools.lru_cache(maxsize=1024)
+def _config_version_text(value: str) -> str | None:
+    return _config_version(value)
+
+
+def _config_version(value: Any) -> str | None:
     if is_blank(value):
         return None
     if isinstance(value, bool):
@@ -616,6 +636,17 @@ def to_os_architecture(value: Any) -> str | None:
 
     65535 (``PROCESSOR_ARCHITECTURE_UNKNOWN``) is unknown.
     """
+    if type(value) is str:
+        return _os_architecture_text(value)  # a few distinct texts per estate
+    return _os_architecture(value)
+
+
+@functools.lru_cache(maxsize=1024)
+def _os_architecture_text(value: str) -> str | None:
+    return _os_architecture(value)
+
+
+def _os_architecture(value: Any) -> str | None:
     if is_blank(value):
         return None
     text = to_text(value)
@@ -652,9 +683,12 @@ def to_disk_number(value: Any) -> int | None:
 def to_mac(value: Any) -> str | None:
     """A MAC address as text; ``000000000000`` (dynamic, not yet assigned) is unknown."""
     text = to_text(value)
-    if text is None or set(re.sub(r"[-:.]", "", text)) <= {"0"}:
+    if text is None or not text.translate(_MAC_ZEROS):  # nothing but zeros and separators
         return None
     return text
+
+
+_MAC_ZEROS = str.maketrans("", "", "-:.0")
 
 
 # --------------------------------------------------------------------------- dates

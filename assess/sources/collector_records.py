@@ -28,6 +28,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from assess.gc_pause import gc_paused
 from assess.model.diagnostics import InputError, RowWarning
 from assess.model.inventory import (
     TABLE_NAMES,
@@ -69,7 +70,6 @@ from assess.sources.cell_values import (
     to_vm_state,
 )
 from assess.sources.field_bounds import clean_record, needs_cleaning
-from assess.sources.table_files import gc_paused
 
 KIND = "collector"
 #: Record schema this reader knows. 1: the assessment facts; 2 adds what a rebuild needs
@@ -117,6 +117,7 @@ _KVP: dict[str, str] = {
     "integrationservicesversion": "integration_services_version",
     "fullyqualifieddomainname": "guest_fqdn",
 }
+_KVP_LABELS = tuple((key, column, f"guest.{key}") for key, column in _KVP.items())
 _DATA_EXCHANGE = ("key-value pair exchange", "data exchange")
 
 
@@ -262,11 +263,22 @@ def _lower_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 _DECODER = json.JSONDecoder(object_pairs_hook=_lower_keys)
 
 
+class _LowerCase(dict[str, str]):
+    """Each field name the reader asks for, in lower case (computed once per name)."""
+
+    def __missing__(self, key: str) -> str:
+        lower = self[key] = key.lower()
+        return lower
+
+
+_LOWER = _LowerCase()
+
+
 def _get(record: Any, key: str, default: Any = None) -> Any:
     """``record[key]``, the key matched in any case (decoded keys are lower case)."""
     if not isinstance(record, dict):
         return default
-    return record.get(key.lower(), default)
+    return record.get(_LOWER[key], default)
 
 
 @dataclass
@@ -389,6 +401,20 @@ def _dispatch(state: _State, line: int, record: Any) -> None:
         state.warn(line, None, f"{kind} record could not be read ({exc}); skipped")
 
 
+_Spec = tuple[tuple[str, str, Callable[[Any], Any], str], ...]
+
+
+def _spec(
+    *fields: tuple[str, str, Callable[[Any], Any]] | tuple[str, str, Callable[[Any], Any], str],
+) -> _Spec:
+    """``(column, key, parser[, label])`` -> ``(column, key in lower case, parser, label)``;
+    the label names the field in a warning and defaults to the key as written."""
+    return tuple(
+        (field[0], field[1].lower(), field[2], field[3] if len(field) > 3 else field[1])
+        for field in fields
+    )
+
+
 class _Reader:
     """Reads fields of one record, turning bad values into NA plus a warning."""
 
@@ -399,7 +425,59 @@ class _Reader:
 
     def read(self, record: Any, key: str, parser: Callable[[Any], Any], label: str = "") -> Any:
         """Parse ``record[key]``; ``label`` names the field in a warning (default: the key)."""
-        return self.parse(_get(record, key), parser, label or key)
+        # ``_get`` and ``parse`` inlined: this runs for every field of every record.
+        if not isinstance(record, dict):
+            return None
+        value = record.get(_LOWER[key])
+        if value is None:
+            return None
+        try:
+            return parser(value)
+        except (ValueError, TypeError) as exc:
+            self.state.warn(self.line, f"{self.prefix}{label or key}", f"{exc}; left unknown")
+            return None
+
+    def read_at(
+        self, at: str, record: Any, key: str, parser: Callable[[Any], Any], label: str = ""
+    ) -> Any:
+        """``read`` for a field under ``at`` (``disks[0].``): the warning names ``at`` +
+        ``label`` (default: the key), joined only when there is a warning."""
+        if not isinstance(record, dict):
+            return None
+        value = record.get(_LOWER[key])
+        if value is None:
+            return None
+        try:
+            return parser(value)
+        except (ValueError, TypeError) as exc:
+            self.state.warn(self.line, f"{self.prefix}{at}{label or key}", f"{exc}; left unknown")
+            return None
+
+    def parse_at(self, at: str, value: Any, parser: Callable[[Any], Any], label: str) -> Any:
+        """``parse`` for a value under ``at``."""
+        if value is None:
+            return None
+        try:
+            return parser(value)
+        except (ValueError, TypeError) as exc:
+            self.state.warn(self.line, f"{self.prefix}{at}{label}", f"{exc}; left unknown")
+            return None
+
+    def fields(
+        self, record: dict[str, Any], spec: _Spec, row: dict[str, Any], at: str = ""
+    ) -> None:
+        """``row[column] = read_at(at, record, key, parser, label)`` for each field of
+        ``spec`` (see ``_spec``), in order: the loop every record's fields go through."""
+        get = record.get
+        for column, key, parser, label in spec:
+            value = get(key)
+            if value is not None:
+                try:
+                    value = parser(value)
+                except (ValueError, TypeError) as exc:
+                    self.state.warn(self.line, f"{self.prefix}{at}{label}", f"{exc}; left unknown")
+                    value = None
+            row[column] = value
 
     def parse(self, value: Any, parser: Callable[[Any], Any], label: str) -> Any:
         if value is None:
@@ -414,6 +492,8 @@ class _Reader:
 def _section_failed(
     errors: list[tuple[str, str]], aliases: tuple[str, ...], unless: tuple[str, ...] = ()
 ) -> bool:
+    if not errors:
+        return False
     return any(
         alias in what and not any(other in what for other in unless)
         for what, _ in errors
@@ -639,18 +719,8 @@ def _vm_record(state: _State, line: int, record: dict[str, Any]) -> None:
         "name": name,
         "cluster": section.cluster,
         "source_kind": KIND,
-        "generation": read(record, "generation", to_generation),
-        "config_version": read(record, "version", to_config_version),
-        "state": read(record, "state", to_vm_state),
-        "processor_count": read(record, "processorCount", to_count),
-        "memory_startup_bytes": read(record, "memoryStartup", to_count),
-        "dynamic_memory": read(record, "dynamicMemory", to_bool),
-        "notes": read(record, "notes", to_text),
-        "is_clustered": read(record, "isClustered", to_bool),
-        "replication_state": read(record, "replicationState", to_replication_state),
-        "creation_time": read(record, "creationTime", to_iso_datetime),
-        "parent_checkpoint_id": read(record, "parentSnapshotId", to_text),
     }
+    reader.fields(record, _VM_FIELDS, row)
     _snapshots(reader, record, row, errors)
     _firmware(reader, record, row, errors)
     _guest(reader, record, row, errors)
@@ -665,16 +735,28 @@ def _vm_record(state: _State, line: int, record: dict[str, Any]) -> None:
 
     _details(state, reader, record, keys)
     if row["integration_services_listed"]:
+        services = state.tables["integration_services"]
         for index, service in enumerate(_items(state, reader, record, "integrationServices")):
-            at = f"integrationServices[{index}]."
-            state.tables["integration_services"].append(
-                {
-                    **keys,
-                    "name": reader.read(service, "name", to_text, at + "name"),
-                    "enabled": reader.read(service, "enabled", to_bool, at + "enabled"),
-                }
-            )
+            service_row = dict(keys)
+            reader.fields(service, _SERVICE_FIELDS, service_row, f"integrationServices[{index}].")
+            services.append(service_row)
     _error_rows(state, line, reported, host, vm_key)
+
+
+_VM_FIELDS = _spec(
+    ("generation", "generation", to_generation),
+    ("config_version", "version", to_config_version),
+    ("state", "state", to_vm_state),
+    ("processor_count", "processorCount", to_count),
+    ("memory_startup_bytes", "memoryStartup", to_count),
+    ("dynamic_memory", "dynamicMemory", to_bool),
+    ("notes", "notes", to_text),
+    ("is_clustered", "isClustered", to_bool),
+    ("replication_state", "replicationState", to_replication_state),
+    ("creation_time", "creationTime", to_iso_datetime),
+    ("parent_checkpoint_id", "parentSnapshotId", to_text),
+)
+_SERVICE_FIELDS = _spec(("name", "name", to_text), ("enabled", "enabled", to_bool))
 
 
 def _section(record: Any, key: str, errors: list) -> dict[str, Any] | None:
@@ -691,6 +773,7 @@ def _section(record: Any, key: str, errors: list) -> dict[str, Any] | None:
 def _rebuild_settings(reader: _Reader, record: Any, row: dict[str, Any], errors: list) -> None:
     """The schema 2 fields: what a faithful rebuild of the VM must carry over."""
     read = reader.read
+    read_at = reader.read_at
     row["automatic_start_action"] = read(record, "automaticStartAction", to_start_action)
     row["automatic_start_delay"] = read(record, "automaticStartDelay", to_count)
     row["automatic_stop_action"] = read(record, "automaticStopAction", to_stop_action)
@@ -703,41 +786,33 @@ def _rebuild_settings(reader: _Reader, record: Any, row: dict[str, Any], errors:
     if processor is not None:
         at = "processor."
         if row["processor_count"] is None:
-            row["processor_count"] = read(processor, "count", to_count, at + "count")
-        row["processor_compat_migration"] = read(
-            processor, "compatibilityForMigration", to_bool, at + "compatibilityForMigration"
+            row["processor_count"] = read_at(at, processor, "count", to_count)
+        row["processor_compat_migration"] = read_at(
+            at, processor, "compatibilityForMigration", to_bool
         )
-        row["processor_reserve"] = read(processor, "reserve", to_count, at + "reserve")
-        row["processor_limit"] = read(processor, "maximum", to_count, at + "maximum")
-        row["processor_weight"] = read(processor, "relativeWeight", to_count, at + "relativeWeight")
+        row["processor_reserve"] = read_at(at, processor, "reserve", to_count)
+        row["processor_limit"] = read_at(at, processor, "maximum", to_count)
+        row["processor_weight"] = read_at(at, processor, "relativeWeight", to_count)
     memory = _section(record, "memory", errors)
     if memory is not None:
         at = "memory."
         if row["memory_startup_bytes"] is None:
-            row["memory_startup_bytes"] = read(memory, "startup", to_count, at + "startup")
+            row["memory_startup_bytes"] = read_at(at, memory, "startup", to_count)
         if row["dynamic_memory"] is None:
-            row["dynamic_memory"] = read(
-                memory, "dynamicMemoryEnabled", to_bool, at + "dynamicMemoryEnabled"
-            )
-        row["memory_minimum_bytes"] = read(memory, "minimum", to_count, at + "minimum")
-        row["memory_maximum_bytes"] = read(memory, "maximum", to_count, at + "maximum")
-        row["memory_buffer"] = read(memory, "buffer", to_count, at + "buffer")
-        row["memory_priority"] = read(memory, "priority", to_count, at + "priority")
+            row["dynamic_memory"] = read_at(at, memory, "dynamicMemoryEnabled", to_bool)
+        row["memory_minimum_bytes"] = read_at(at, memory, "minimum", to_count)
+        row["memory_maximum_bytes"] = read_at(at, memory, "maximum", to_count)
+        row["memory_buffer"] = read_at(at, memory, "buffer", to_count)
+        row["memory_priority"] = read_at(at, memory, "priority", to_count)
     security = _section(record, "security", errors)
     if security is not None:
         row["vtpm_enabled"] = read(security, "tpmEnabled", to_bool, "security.tpmEnabled")
     replication = _section(record, "replication", errors)
     if replication is not None:
         at = "replication."
-        row["replication_primary_server"] = read(
-            replication, "primaryServer", to_text, at + "primaryServer"
-        )
-        row["replication_replica_server"] = read(
-            replication, "replicaServer", to_text, at + "replicaServer"
-        )
-        row["replication_frequency"] = read(
-            replication, "frequencySec", to_count, at + "frequencySec"
-        )
+        row["replication_primary_server"] = read_at(at, replication, "primaryServer", to_text)
+        row["replication_replica_server"] = read_at(at, replication, "replicaServer", to_text)
+        row["replication_frequency"] = read_at(at, replication, "frequencySec", to_count)
     group = _section(record, "clusterGroup", errors)
     if group is not None:
         row["cluster_group"] = read(group, "name", to_text, "clusterGroup.name")
@@ -802,19 +877,19 @@ def _guest(reader: _Reader, record: Any, row: dict[str, Any], errors: list) -> N
     if guest is None or _section_failed(errors, _SECTIONS["guest"]):
         return
     items: dict[str, Any] = {}
-    if isinstance(guest, dict) and not ({"name", "data"} <= {str(k).lower() for k in guest}):
-        items = {str(k).lower(): v for k, v in guest.items()}
+    if isinstance(guest, dict) and not ("name" in guest and "data" in guest):
+        items = guest  # decoded keys are lower case already
     else:
         for item in as_list(guest):  # [{"Name": "OSName", "Data": "..."}, ...]
             if isinstance(item, dict):
                 key = _text_of(_get(item, "name"))
                 if key:
                     items[key.lower()] = _get(item, "data")
-    for key, column in _KVP.items():
+    for key, column, label in _KVP_LABELS:
         value = items.get(key)
         if isinstance(value, str):
             value = value.strip().strip("\x00")
-        row[column] = reader.parse(value, to_text, f"guest.{key}")
+        row[column] = reader.parse(value, to_text, label)
     arch = items.get("processorarchitecture")
     if isinstance(arch, str):
         arch = arch.strip().strip("\x00")
@@ -849,105 +924,106 @@ def _remotefx(reader: _Reader, record: Any, row: dict[str, Any], errors: list) -
 
 
 def _details(state: _State, reader: _Reader, record: Any, keys: dict[str, Any]) -> None:
-    read = reader.read
+    read_at = reader.read_at
     tables = state.tables
+    fields = reader.fields
     for index, disk in enumerate(_items(state, reader, record, "disks")):
         at = f"disks[{index}]."
-        disk_number = read(disk, "diskNumber", to_disk_number, at + "diskNumber")
-        vhd = _get(disk, "vhd")
+        disk_number = read_at(at, disk, "diskNumber", to_disk_number)
+        vhd = disk.get("vhd")
         if disk_number is not None or not isinstance(vhd, dict):
             vhd = {}
-        shared = _get(disk, "shared", _get(disk, "supportPersistentReservations"))
-        tables["disks"].append(
-            {
-                **keys,
-                "controller_type": read(disk, "controllerType", to_controller_type, at + "type"),
-                "controller_number": read(disk, "controllerNumber", to_count, at + "number"),
-                "controller_location": read(
-                    disk, "controllerLocation", to_count, at + "controllerLocation"
-                ),
-                "path": read(disk, "path", to_text, at + "path"),
-                "disk_number": disk_number,
-                "shared": reader.parse(shared, to_bool, at + "shared"),
-                "vhd_format": read(vhd, "format", to_vhd_format, at + "vhd.format"),
-                "vhd_type": read(vhd, "type", to_vhd_type, at + "vhd.type"),
-                "size_bytes": read(vhd, "size", to_count, at + "vhd.size"),
-                "file_size_bytes": read(vhd, "fileSize", to_count, at + "vhd.fileSize"),
-                "parent_path": read(vhd, "parentPath", to_text, at + "vhd.parentPath"),
-                "qos_min_iops": read(disk, "minimumIops", to_count, at + "minimumIops"),
-                "qos_max_iops": read(disk, "maximumIops", to_count, at + "maximumIops"),
-            }
-        )
+        shared = disk.get("shared", disk.get("supportpersistentreservations"))
+        row = dict(keys)
+        fields(disk, _DISK_FIELDS, row, at)
+        row["disk_number"] = disk_number
+        row["shared"] = reader.parse_at(at, shared, to_bool, "shared")
+        fields(vhd, _VHD_FIELDS, row, at)
+        fields(disk, _QOS_FIELDS, row, at)
+        tables["disks"].append(row)
     for index, nic in enumerate(_items(state, reader, record, "nics")):
         at = f"nics[{index}]."
-        mac = _get(nic, "mac", _get(nic, "macAddress"))
-        dynamic_mac = read(nic, "dynamicMac", to_bool, at + "dynamicMac")
-        bandwidth = _get(nic, "bandwidth")
+        mac = nic.get("mac", nic.get("macaddress"))
+        dynamic_mac = read_at(at, nic, "dynamicMac", to_bool)
+        bandwidth = nic.get("bandwidth")
         if not isinstance(bandwidth, dict):
             bandwidth = {}
-        vlan = _get(nic, "vlan")
+        vlan = nic.get("vlan")
         if not isinstance(vlan, dict):
             vlan = {}
-        tables["nics"].append(
-            {
-                **keys,
-                "name": read(nic, "name", to_text, at + "name"),
-                "is_legacy": read(nic, "isLegacy", to_bool, at + "isLegacy"),
-                "switch_name": read(nic, "switchName", to_text, at + "switchName"),
-                "mac": reader.parse(mac, to_mac, at + "mac"),
-                "adapter_id": read(nic, "id", to_text, at + "id"),
-                "mac_static": None if dynamic_mac is None else not dynamic_mac,
-                "device_naming": read(nic, "deviceNaming", to_on_off, at + "deviceNaming"),
-                "dhcp_guard": read(nic, "dhcpGuard", to_on_off, at + "dhcpGuard"),
-                "router_guard": read(nic, "routerGuard", to_on_off, at + "routerGuard"),
-                "mac_spoofing": read(nic, "macSpoofing", to_on_off, at + "macSpoofing"),
-                "port_mirroring": read(
-                    nic, "portMirroring", to_port_mirroring, at + "portMirroring"
-                ),
-                "bandwidth_min": read(
-                    bandwidth, "minimumAbsolute", to_count, at + "bandwidth.minimumAbsolute"
-                ),
-                "bandwidth_min_weight": read(
-                    bandwidth, "minimumWeight", to_count, at + "bandwidth.minimumWeight"
-                ),
-                "bandwidth_max": read(bandwidth, "maximum", to_count, at + "bandwidth.maximum"),
-                "vlan_mode": read(vlan, "mode", to_vlan_mode, at + "vlan.mode"),
-                "vlan_id": read(vlan, "accessVlanId", to_vlan_id, at + "vlan.accessVlanId"),
-                "vlan_native": read(vlan, "nativeVlanId", to_vlan_id, at + "vlan.nativeVlanId"),
-                "vlan_allowed": read(
-                    vlan, "allowedVlanIdList", to_vlan_list, at + "vlan.allowedVlanIdList"
-                ),
-                **_private_vlan(reader, vlan, at),
-            }
-        )
+        row = dict(keys)
+        fields(nic, _NIC_FIELDS, row, at)
+        row["mac"] = reader.parse_at(at, mac, to_mac, "mac")
+        row["adapter_id"] = read_at(at, nic, "id", to_text)
+        row["mac_static"] = None if dynamic_mac is None else not dynamic_mac
+        fields(nic, _NIC_PORT_FIELDS, row, at)
+        fields(bandwidth, _BANDWIDTH_FIELDS, row, at)
+        fields(vlan, _VLAN_FIELDS, row, at)
+        row.update(_private_vlan(reader, vlan, at))
+        tables["nics"].append(row)
     for index, floppy in enumerate(_items(state, reader, record, "floppy", scalars=True)):
         path = floppy if not isinstance(floppy, dict) else _get(floppy, "path")
         tables["floppies"].append(
             {**keys, "path": reader.parse(path, to_text, f"floppy[{index}].path")}
         )
     for index, port in enumerate(_items(state, reader, record, "comPorts")):
-        at = f"comPorts[{index}]."
-        tables["com_ports"].append(
-            {
-                **keys,
-                "name": read(port, "name", to_text, at + "name"),
-                "path": read(port, "path", to_text, at + "path"),
-            }
-        )
+        row = dict(keys)
+        fields(port, _COM_PORT_FIELDS, row, f"comPorts[{index}].")
+        tables["com_ports"].append(row)
     for index, dvd in enumerate(_items(state, reader, record, "dvd")):
-        at = f"dvd[{index}]."
-        tables["dvd_drives"].append(
-            {
-                **keys,
-                "controller_type": read(dvd, "controllerType", to_controller_type, at + "type"),
-                "controller_number": read(dvd, "controllerNumber", to_count, at + "number"),
-                "controller_location": read(
-                    dvd, "controllerLocation", to_count, at + "controllerLocation"
-                ),
-                "path": read(dvd, "path", to_text, at + "path"),
-                "media_type": read(dvd, "mediaType", to_media_type, at + "mediaType"),
-            }
-        )
+        row = dict(keys)
+        fields(dvd, _DVD_FIELDS, row, f"dvd[{index}].")
+        tables["dvd_drives"].append(row)
+
+
+_NIC_FIELDS = _spec(
+    ("name", "name", to_text),
+    ("is_legacy", "isLegacy", to_bool),
+    ("switch_name", "switchName", to_text),
+)
+_NIC_PORT_FIELDS = _spec(
+    ("device_naming", "deviceNaming", to_on_off),
+    ("dhcp_guard", "dhcpGuard", to_on_off),
+    ("router_guard", "routerGuard", to_on_off),
+    ("mac_spoofing", "macSpoofing", to_on_off),
+    ("port_mirroring", "portMirroring", to_port_mirroring),
+)
+_BANDWIDTH_FIELDS = _spec(
+    ("bandwidth_min", "minimumAbsolute", to_count, "bandwidth.minimumAbsolute"),
+    ("bandwidth_min_weight", "minimumWeight", to_count, "bandwidth.minimumWeight"),
+    ("bandwidth_max", "maximum", to_count, "bandwidth.maximum"),
+)
+_VLAN_FIELDS = _spec(
+    ("vlan_mode", "mode", to_vlan_mode, "vlan.mode"),
+    ("vlan_id", "accessVlanId", to_vlan_id, "vlan.accessVlanId"),
+    ("vlan_native", "nativeVlanId", to_vlan_id, "vlan.nativeVlanId"),
+    ("vlan_allowed", "allowedVlanIdList", to_vlan_list, "vlan.allowedVlanIdList"),
+)
+_COM_PORT_FIELDS = _spec(("name", "name", to_text), ("path", "path", to_text))
+_DVD_FIELDS = _spec(
+    ("controller_type", "controllerType", to_controller_type, "type"),
+    ("controller_number", "controllerNumber", to_count, "number"),
+    ("controller_location", "controllerLocation", to_count),
+    ("path", "path", to_text),
+    ("media_type", "mediaType", to_media_type),
+)
+_DISK_FIELDS = _spec(
+    ("controller_type", "controllerType", to_controller_type, "type"),
+    ("controller_number", "controllerNumber", to_count, "number"),
+    ("controller_location", "controllerLocation", to_count),
+    ("path", "path", to_text),
+)
+_VHD_FIELDS = _spec(
+    ("vhd_format", "format", to_vhd_format, "vhd.format"),
+    ("vhd_type", "type", to_vhd_type, "vhd.type"),
+    ("size_bytes", "size", to_count, "vhd.size"),
+    ("file_size_bytes", "fileSize", to_count, "vhd.fileSize"),
+    ("parent_path", "parentPath", to_text, "vhd.parentPath"),
+)
+_QOS_FIELDS = _spec(
+    ("qos_min_iops", "minimumIops", to_count),
+    ("qos_max_iops", "maximumIops", to_count),
+)
 
 
 def _private_vlan(reader: _Reader, vlan: dict[str, Any], at: str) -> dict[str, Any]:
@@ -959,14 +1035,14 @@ def _private_vlan(reader: _Reader, vlan: dict[str, Any], at: str) -> dict[str, A
             return private
     except ValueError:
         return private  # warned about once, with the mode itself
-    read = reader.read
-    private["vlan_private_mode"] = read(
-        vlan, "privateVlanMode", to_private_vlan_mode, at + "vlan.privateVlanMode"
+    read_at = reader.read_at
+    private["vlan_private_mode"] = read_at(
+        at, vlan, "privateVlanMode", to_private_vlan_mode, "vlan.privateVlanMode"
     )
-    private["vlan_primary"] = read(vlan, "primaryVlanId", to_vlan_id, at + "vlan.primaryVlanId")
-    private["vlan_secondary"] = read(
-        vlan, "secondaryVlanIdList", to_vlan_list, at + "vlan.secondaryVlanIdList"
-    ) or read(vlan, "secondaryVlanId", to_vlan_list, at + "vlan.secondaryVlanId")
+    private["vlan_primary"] = read_at(at, vlan, "primaryVlanId", to_vlan_id, "vlan.primaryVlanId")
+    private["vlan_secondary"] = read_at(
+        at, vlan, "secondaryVlanIdList", to_vlan_list, "vlan.secondaryVlanIdList"
+    ) or read_at(at, vlan, "secondaryVlanId", to_vlan_list, "vlan.secondaryVlanId")
     return private
 
 

@@ -14,11 +14,12 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from assess.gc_pause import gc_paused
 from assess.model.diagnostics import RowWarning
 from assess.model.inventory import SCHEMA, make_vm_key, synthetic_vm_id
 from assess.sources.cell_values import Parser, parse_column
 from assess.sources.header_match import HeaderMatch, match_headers
-from assess.sources.table_files import Table, gc_paused
+from assess.sources.table_files import Table
 
 
 @dataclass(frozen=True)

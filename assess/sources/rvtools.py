@@ -41,6 +41,7 @@ import numpy as np
 import pandas as pd
 from python_calamine import CalamineWorkbook, SheetTypeEnum
 
+from assess.gc_pause import gc_paused
 from assess.model.diagnostics import InputError, RowWarning
 from assess.model.inventory import Inventory, table_from_rows
 from assess.sources import SourceResult, table_files, text_files
@@ -56,7 +57,7 @@ from assess.sources.cell_values import (
 )
 from assess.sources.column_mapping import Field, vms_from_table
 from assess.sources.header_match import header_key, match_headers
-from assess.sources.table_files import Table, cell_text, gc_paused
+from assess.sources.table_files import Table, cell_text
 
 KIND = "rvtools"
 

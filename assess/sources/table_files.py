@@ -17,10 +17,8 @@ text; each worksheet becomes one table whose line numbers are the sheet's row nu
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import functools
-import gc
 import io
 import itertools
 import os
@@ -34,6 +32,7 @@ from typing import Any
 import numpy as np
 from python_calamine import CalamineWorkbook, SheetTypeEnum, SheetVisibleEnum
 
+from assess.gc_pause import gc_paused
 from assess.model.diagnostics import InputError, RowWarning
 from assess.sources import text_files
 from assess.sources.field_bounds import cap_row
@@ -284,23 +283,6 @@ def _columns(rows: list[list[str]], ncols: int) -> list[np.ndarray]:
     if rows:
         grid[:] = rows
     return [grid[:, j] for j in range(ncols)]
-
-
-@contextlib.contextmanager
-def gc_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector while building many small lists.
-
-    Parsing creates a list per row; each allocation burst triggers collections that walk
-    every live list, which costs more than the parsing itself on large files. The rows
-    form no reference cycles, so nothing is lost by collecting later.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 # --------------------------------------------------------------------------- workbooks

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import inspect
+import re
+
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from assess.plan import builder
 from assess.plan.model import Settings
 from tests.plan.plan_support import plan_for, sql_estate, vm_row
 
@@ -236,3 +240,11 @@ def test_parity_every_adapter_disk_iso_and_setting_is_planned(drawn, path):
     assert kinds.count("adapter") == len(vm.adapters)
     assert kinds.count("disk") == len(vm.disks)
     assert kinds.count("dvd") == len(vm.dvd_drives)
+
+
+def test_inventory_columns_are_every_column_the_builder_reads():
+    # The builder converts only these columns of the inventory's VM table into rows.
+    source = inspect.getsource(builder)
+    read = set(re.findall(r"_(?:text|int|bool|value)\(inv, \"(\w+)\"\)", source))
+    assert read and read <= set(builder.INVENTORY_COLUMNS)
+    assert not re.search(r"\binv(?:\[|\.get\b)", source)

@@ -100,3 +100,24 @@ def test_same_name_on_one_host_gets_distinct_files():
     plan = plan_for(estate, verdicts)
     names = [vm.scripts[0].lower() for vm in plan.vms]
     assert len(set(names)) == 2 and all("-" in n.rsplit("/", 1)[-1] for n in names)
+
+
+def test_plan_json_is_the_document_as_json_dumps_writes_it():
+    from assess.plan.render.files import (
+        _ENCODED_MARKER,
+        _STEPS_MARKER,
+        _jsonable,
+        plan_document,
+        plan_json,
+    )
+
+    plan = plan_for(sql_estate(), {KEY: ("ready-with-fixes", "mbr2gpt")})
+    plan.vms.append(plan.vms[0])  # the same steps twice: encoded once, written twice
+    expected = json.dumps(plan_document(plan), default=_jsonable, ensure_ascii=False)
+    assert plan_json(plan) == expected
+    assert json.loads(expected)["vms"][1]["steps"][0]["number"] == 1
+    # An inventory text that holds the marker (its NUL costs that VM its steps, not its text).
+    odd = plan_for(sql_estate(notes=_STEPS_MARKER), {KEY: ("ready-with-fixes", "mbr2gpt")})
+    plan.vms.append(odd.vms[0])
+    expected = json.dumps(plan_document(plan), default=_jsonable, ensure_ascii=False)
+    assert _ENCODED_MARKER in expected and plan_json(plan) == expected

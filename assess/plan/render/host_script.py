@@ -165,8 +165,9 @@ def _header(out: _Lines, plan: VmPlan, guest: str | None, generated: str) -> Non
         "#",
         "# Steps (where: host = this script, guest = the guest script, manual = a person)",
     )
-    for number, step in enumerate(plan.steps, 1):
-        out.add(f"#   {number:>2} [{step.where:<6}] {c(step.title, 100)}")
+    out.lines += [
+        _step_line(number, step.where, step.title) for number, step in enumerate(plan.steps, 1)
+    ]
     backup = "" if plan.backup_path else " -BackupPath <folder for the safety copy>"
     out.add(
         "#",
@@ -197,6 +198,12 @@ def _header(out: _Lines, plan: VmPlan, guest: str | None, generated: str) -> Non
             "#   " + ", ".join(plan.read_at_run_time),
         )
     out.add(bar, "")
+
+
+@lru_cache(maxsize=8192)
+def _step_line(number: int, where: str, title: str) -> str:
+    """A step's line in the header (the same for many VMs)."""
+    return f"#   {number:>2} [{where:<6}] {comment_text(title, 100)}"
 
 
 def _script_name(plan: VmPlan) -> str:
@@ -282,9 +289,13 @@ def _body(out: _Lines, plan: VmPlan, guest: str | None) -> None:
     )
     lines = out.lines
     for number, step in enumerate(plan.steps, 1):
+        kind = step.kind
+        if kind in _SAME_FOR_EVERY_VM:
+            lines.append(_same_block(kind, number, step.title))
+            continue
         literal, comment = _title(step.title)
         lines.append(f"        # --- {number}. {comment}")
-        step_lines = _step(plan, step.kind, step.ref, str(number), literal, guest)
+        step_lines = _step(plan, kind, step.ref, str(number), literal, guest)
         lines.extend(["        " + line if line else "" for line in step_lines])
     out.add(
         "        Write-Line ''",
@@ -301,10 +312,51 @@ def _body(out: _Lines, plan: VmPlan, guest: str | None) -> None:
     )
 
 
+#: Step kinds whose lines depend only on the step's number and title, and whose titles
+#: recur across VMs (``rename``, ``start`` and ``retire`` name the VM: not these).
+_SAME_FOR_EVERY_VM = frozenset(
+    {
+        "preflight",
+        "export",
+        "stop",
+        "convert-vhd-runtime",
+        "adapters-runtime",
+        "disks-runtime",
+        "integration",
+        "verify",
+        "finding",
+    }
+)
+
+
+#: ``_step`` for the kinds that read nothing of the plan.
+_NO_PLAN = VmPlan(
+    vm_key="",
+    id=None,
+    name="",
+    host=None,
+    cluster=None,
+    verdict="",
+    path="",
+    os=None,
+    os_family=None,
+)
+
+
+@lru_cache(maxsize=8192)
+def _same_block(kind: str, number: int, title: str) -> str:
+    """The body lines of a step of ``_SAME_FOR_EVERY_VM``, indented and joined (made once)."""
+    literal, comment = _title(title)
+    lines = [f"        # --- {number}. {comment}"]
+    step_lines = _step(_NO_PLAN, kind, None, str(number), literal, None)
+    lines += ["        " + line if line else "" for line in step_lines]
+    return "\r\n".join(lines)
+
+
 def _step(
     plan: VmPlan, kind: str, ref: int | None, number: str, title: str, guest: str | None
 ) -> list[str]:
-    n = ps_literal(number)
+    n = f"'{number}'"  # digits: the literal needs no doubling
     head = f"Invoke-Step {n} {title}"
     if kind in _CONFIGURE:
         # Re-applied on a resumed run, until the new VM has been started once.
@@ -813,6 +865,15 @@ def _replica(plan: VmPlan, n: str) -> list[str]:
 
 def _rollback(out: _Lines, plan: VmPlan) -> None:
     in_place = plan.path == "mbr2gpt"
+    boot = next((d for d in plan.disks or () if d.is_boot), None) if in_place else None
+    passthrough = boot is not None and boot.disk_number is not None
+    out.add(_rollback_text(in_place, passthrough, plan.cluster_role is not None))
+
+
+@lru_cache(maxsize=8)
+def _rollback_text(in_place: bool, passthrough_boot: bool, clustered: bool) -> str:
+    """The rollback section: the same for every VM of one kind (made once per kind)."""
+    out = _Lines()
     numbers = iter(range(1, 10))
 
     def r() -> str:
@@ -837,7 +898,6 @@ def _rollback(out: _Lines, plan: VmPlan) -> None:
         "        }",
     )
     if in_place:
-        boot = next((d for d in plan.disks or () if d.is_boot), None)
         out.add(
             "        # MBR2GPT changed the boot disk in place: the Generation 1 VM boots the exported copy.",
             "        Invoke-Step "
@@ -852,7 +912,7 @@ def _rollback(out: _Lines, plan: VmPlan) -> None:
             " -ControllerNumber $boot.ControllerNumber -ControllerLocation $boot.ControllerLocation -Path $copy",
             "        }",
         )
-        if boot is not None and boot.disk_number is not None:
+        if passthrough_boot:
             out.add(
                 "        # (a pass-through boot disk has no exported copy: restore the LUN from its backup)"
             )
@@ -866,7 +926,7 @@ def _rollback(out: _Lines, plan: VmPlan) -> None:
         "            Set-VM -VM $source -AutomaticStartAction (Get-RecordedStartAction)",
         "        }",
     )
-    if plan.cluster_role is not None:
+    if clustered:
         out.add(
             "        Write-Manual "
             + r()
@@ -882,3 +942,4 @@ def _rollback(out: _Lines, plan: VmPlan) -> None:
         "        }",
         "    }",
     )
+    return "\r\n".join(out.lines)

@@ -1,17 +1,22 @@
 """Plan -> ``runbook.xlsx``: the Runbook sheet, one row per VM (steps are in each script's
 header and in ``plan.json``).
 
-Every cell from the inventory is written with ``write_string`` and the workbook refuses to
-turn strings into formulas, URLs or numbers: a VM named ``=HYPERLINK(...)`` stays a name.
+Every cell from the inventory is text: the workbook is the tool's text-only workbook
+(``formats.open_workbook``), which never turns a string into a formula, a URL, a number or
+rich-string markup, so a VM named ``=HYPERLINK(...)`` stays a name. The rows go in bulk
+(``fast_rows.write_plain_rows``, what XlsxWriter writes cell by cell, byte for byte), or cell
+by cell where that writer is not supported.
 """
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
+from typing import Any
 
-import xlsxwriter
-
-from assess.plan.model import Plan
+from assess.plan.model import Plan, VmPlan
+from assess.render.xlsx import fast_rows
+from assess.render.xlsx.formats import open_workbook
 
 RUNBOOK_COLUMNS: tuple[str, ...] = (
     "host",
@@ -28,49 +33,52 @@ RUNBOOK_COLUMNS: tuple[str, ...] = (
     "read_at_run_time",
     "no_script_reason",
 )
-_OPTIONS = {
-    "strings_to_formulas": False,
-    "strings_to_urls": False,
-    "strings_to_numbers": False,
-    "constant_memory": True,
-}
 _WIDTHS = (14, 12, 22, 38, 16, 11, 24, 44, 44, 7, 60, 40, 60)
+#: Whether the rows may go through the bulk writer (tests turn it off to compare).
+FAST_ROWS = True
+
+
+def _row(vm: VmPlan) -> tuple[Any, ...]:
+    """One VM's cells: text, and the number of steps."""
+    manual = [s.title for s in vm.steps if s.where == "manual"]
+    scripts = vm.scripts
+    return (
+        vm.host or "",
+        vm.cluster or "",
+        vm.name,
+        vm.id or "",
+        vm.verdict,
+        vm.path,
+        vm.os or "",
+        scripts[0] if scripts and vm.convertible else "",
+        scripts[1] if len(scripts) > 1 else (scripts[0] if scripts else ""),
+        len(vm.steps),
+        "; ".join(manual),
+        ", ".join(vm.read_at_run_time),
+        vm.no_script_reason or "",
+    )
 
 
 def write_runbook_workbook(plan: Plan, path: str | Path) -> None:
-    workbook = xlsxwriter.Workbook(str(path), _OPTIONS)
-    try:
-        bold = workbook.add_format({"bold": True, "bg_color": "#DDEBF7"})
-        runbook = workbook.add_worksheet("Runbook")
-        for col, (name, width) in enumerate(zip(RUNBOOK_COLUMNS, _WIDTHS, strict=True)):
-            runbook.set_column(col, col, width)
-            runbook.write_string(0, col, name, bold)
-        runbook.freeze_panes(1, 3)
-        row = 1
-        for vm in plan.vms:
-            manual = [s.title for s in vm.steps if s.where == "manual"]
-            values = (
-                vm.host or "",
-                vm.cluster or "",
-                vm.name,
-                vm.id or "",
-                vm.verdict,
-                vm.path,
-                vm.os or "",
-                vm.scripts[0] if vm.scripts and vm.convertible else "",
-                vm.scripts[1] if len(vm.scripts) > 1 else (vm.scripts[0] if vm.scripts else ""),
-                None,
-                "; ".join(manual),
-                ", ".join(vm.read_at_run_time),
-                vm.no_script_reason or "",
-            )
-            for col, value in enumerate(values):
-                if value is None:
-                    runbook.write_number(row, col, len(vm.steps))
-                else:
-                    runbook.write_string(row, col, value)
-            row += 1
-        runbook.autofilter(0, 0, max(row - 1, 1), len(RUNBOOK_COLUMNS) - 1)
-
-    finally:
-        workbook.close()
+    with tempfile.TemporaryDirectory(prefix="gen2-xlsx-", ignore_cleanup_errors=True) as work:
+        workbook = open_workbook(str(path), work)
+        try:
+            bold = workbook.add_format({"bold": True, "bg_color": "#DDEBF7"})
+            runbook = workbook.add_worksheet("Runbook")
+            for col, (name, width) in enumerate(zip(RUNBOOK_COLUMNS, _WIDTHS, strict=True)):
+                runbook.set_column(col, col, width)
+                runbook.write_string(0, col, name, bold)
+            runbook.freeze_panes(1, 3)
+            rows = [_row(vm) for vm in plan.vms]
+            if rows and FAST_ROWS and fast_rows.supported(runbook):
+                fast_rows.write_plain_rows(runbook, 1, list(zip(*rows, strict=True)))
+            else:
+                for number, values in enumerate(rows, 1):
+                    for col, value in enumerate(values):
+                        if isinstance(value, int):
+                            runbook.write_number(number, col, value)
+                        else:
+                            runbook.write_string(number, col, value)
+            runbook.autofilter(0, 0, max(len(rows), 1), len(RUNBOOK_COLUMNS) - 1)
+        finally:
+            workbook.close()

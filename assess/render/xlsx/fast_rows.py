@@ -578,3 +578,65 @@ class RowWriter:
 def _row_info(pixels: int) -> Any:
     """The ``RowInfo`` XlsxWriter's ``set_row`` would store (used for object positions)."""
     return RowInfo(height=pixels, row_format=None, hidden=False, level=0, collapsed=False)
+
+
+# -- unformatted rows ------------------------------------------------------------------------
+_EMPTY_STRING = ' t="inlineStr"><is><t></t></is></c>'
+
+
+def write_plain_rows(ws: Any, first_row: int, columns: Sequence[Sequence[Any]]) -> None:
+    """Rows ``first_row ...`` of cells without a format, one sequence of values per column:
+    a ``str`` as ``write_string`` writes it (``""`` included), an ``int`` as ``write_number``,
+    ``None`` no cell. The rows above must be written already; call only when
+    ``supported(ws)``. Each distinct text is escaped once."""
+    count = len(columns[0]) if columns else 0
+    if not count:
+        return
+    ws._write_single_row(first_row)  # hand the rows above (the header) to XlsxWriter first
+    limit = ws.xls_strmax
+    numbers = [str(row + 1) for row in range(first_row, first_row + count)]
+    cells_by_column = []
+    used_cols = []
+    for col, values in enumerate(columns):
+        tail_of = _plain_tails(values, limit)
+        head = f'<c r="{xl_col_to_name(col)}'
+        tails = list(map(tail_of.__getitem__, values))
+        cells_by_column.append(
+            [
+                "" if tail is None else f'{head}{number}"{tail}'
+                for number, tail in zip(numbers, tails, strict=True)
+            ]
+        )
+        if tails.count(None) < count:
+            used_cols.append(col)
+    row_texts = list(map("".join, zip(*cells_by_column, strict=True)))
+    used = [i for i, text in enumerate(row_texts) if text]
+    ws.fh.write("".join(f'<row r="{numbers[i]}">{row_texts[i]}</row>' for i in used))
+    if used:
+        low, high = first_row + used[0], first_row + used[-1]
+        ws.dim_rowmin = low if ws.dim_rowmin is None else min(ws.dim_rowmin, low)
+        ws.dim_rowmax = high if ws.dim_rowmax is None else max(ws.dim_rowmax, high)
+    if used_cols:
+        low, high = used_cols[0], used_cols[-1]
+        ws.dim_colmin = low if ws.dim_colmin is None else min(ws.dim_colmin, low)
+        ws.dim_colmax = high if ws.dim_colmax is None else max(ws.dim_colmax, high)
+    ws.previous_row = first_row + count
+
+
+def _plain_tails(values: Sequence[Any], limit: int) -> dict[Any, str | None]:
+    """Value -> cell XML after ``r="..."`` (None: no cell), for each distinct value."""
+    distinct = dict.fromkeys(values)
+    texts = [v for v in distinct if type(v) is str and v]
+    tail_of: dict[Any, str | None] = dict(
+        zip(texts, _string_tails([_excel_string(text, limit) for text in texts]), strict=True)
+    )
+    for value in distinct:
+        if value is None:
+            tail_of[None] = None
+        elif value == "" and type(value) is str:
+            tail_of[""] = _EMPTY_STRING
+        elif type(value) is int:
+            tail_of[value] = number_tail(value)
+        elif type(value) is not str:
+            raise TypeError(f"a plain row holds text, whole numbers or None, not {value!r}")
+    return tail_of
