@@ -28,7 +28,8 @@ import pandas as pd
 
 from assess.engine.catalog import Catalog, Rule
 from assess.engine.evidence import OPTIONAL_PART, render_evidence
-from assess.engine.reasons import reasons_to_convert
+from assess.engine.expressions import lowered_once
+from assess.engine.reasons import distinct_rows, reasons_to_convert
 from assess.facts.derive import FACT_BY_NAME, FACTS, Facts
 from assess.model.assessment import (
     DATA_GAP_COLUMNS,
@@ -66,11 +67,35 @@ def assess(
 ) -> Assessment:
     """Judge every VM. ``targets``: the engagement's goals (policy ``targets``) that make
     target reasons to convert apply to every VM (see ``assess.reasons``)."""
+    with lowered_once():
+        return _assess(
+            facts,
+            catalog,
+            inputs=inputs,
+            waive=waive,
+            keep=keep,
+            targets=targets,
+            generated_at=generated_at,
+            messages=messages,
+        )
+
+
+def _assess(
+    facts: Facts,
+    catalog: Catalog,
+    *,
+    inputs: Sequence[InputSummary],
+    waive: WaiverHook | None,
+    keep: KeepHook | None,
+    targets: Sequence[str],
+    generated_at: datetime | None,
+    messages: Sequence[str],
+) -> Assessment:
     frame = facts.frame
     candidates = ~_already_gen2(frame)
 
     finding_parts: list[pd.DataFrame] = []
-    unknown_ids = np.full(len(frame), "", dtype=object)
+    unknown_by_rule: list[tuple[str, np.ndarray]] = []
     blocker_unknown = np.zeros(len(frame), dtype=bool)
     fix_unknown = np.zeros(len(frame), dtype=bool)
     evaluated = np.zeros(len(frame), dtype=np.int64)
@@ -78,6 +103,7 @@ def assess(
     paths = conversion_paths(frame)
 
     failed_rules: list[str] = []
+    missing_facts: dict[str, np.ndarray] = {}  # fact -> its NA mask, for every rule's gaps
     for rule in catalog.rules:
         try:
             result = rule.condition.evaluate(frame)
@@ -88,17 +114,18 @@ def assess(
         unknown = result.isna().to_numpy(dtype=bool) & candidates
         evaluated += candidates & ~unknown
         if unknown.any():
-            unknown_ids = unknown_ids + np.where(unknown, rule.id + " ", "")
+            unknown_by_rule.append((rule.id, unknown))
             if rule.severity == "blocker":
                 blocker_unknown |= unknown
             elif rule.severity == "fix":
                 fix_unknown |= unknown
-            gap_parts.extend(_gaps(frame, rule, unknown, rule.needs))
+            gap_parts.extend(_gaps(frame, rule, unknown, rule.needs, missing_facts))
         if fired.any():
             finding_parts.append(_findings(frame, rule, fired, paths))
             if rule.severity == "needs-data":
-                gap_parts.extend(_gaps(frame, rule, fired, rule.condition.names))
+                gap_parts.extend(_gaps(frame, rule, fired, rule.condition.names, missing_facts))
 
+    unknown_ids = _joined_ids(unknown_by_rule, len(frame))
     findings = _concat(finding_parts, FINDING_COLUMNS)
     findings["status"] = "open"
     for column in ("waiver_reason", "waiver_owner", "waiver_expires"):
@@ -144,6 +171,17 @@ def assess(
         messages=notes,
         fact_evidence=facts.evidence,
     )
+
+
+def _joined_ids(masks: list[tuple[str, np.ndarray]], size: int) -> np.ndarray:
+    """Per VM, the ids whose mask is set, each followed by a space, in the given order.
+    VMs share few combinations: each is joined once and mapped back."""
+    if not masks:
+        return np.full(size, "", dtype=object)
+    ids = [rule_id for rule_id, _ in masks]
+    combos, inverse = distinct_rows(np.column_stack([mask for _, mask in masks]))
+    texts = ["".join(f"{i} " for i, on in zip(ids, combo, strict=True) if on) for combo in combos]
+    return np.array(texts, dtype=object)[np.asarray(inverse).reshape(-1)]
 
 
 def _already_gen2(frame: pd.DataFrame) -> np.ndarray:
@@ -236,11 +274,18 @@ _GapPart = tuple[np.ndarray, str, str]
 
 
 def _gaps(
-    frame: pd.DataFrame, rule: Rule, mask: np.ndarray, needs: Sequence[str]
+    frame: pd.DataFrame,
+    rule: Rule,
+    mask: np.ndarray,
+    needs: Sequence[str],
+    missing_facts: dict[str, np.ndarray],
 ) -> list[_GapPart]:
     parts = []
     for fact in needs:
-        missing = mask & frame[fact].isna().to_numpy(dtype=bool)
+        absent = missing_facts.get(fact)
+        if absent is None:
+            absent = missing_facts[fact] = frame[fact].isna().to_numpy(dtype=bool)
+        missing = mask & absent
         if missing.any():
             parts.append((np.flatnonzero(missing), fact, rule.id))
     return parts

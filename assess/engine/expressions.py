@@ -23,10 +23,13 @@ the lower-case forms. Inventories write the same value in many cases (``IDE``/``
 from __future__ import annotations
 
 import ast
+import contextlib
+import contextvars
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 BOOL = "boolean"
@@ -194,7 +197,7 @@ def _compile(node: ast.AST, facts: Mapping[str, str], names: list[str]):
             raise ExpressionError(f"unknown fact {node.id!r} (see 'assess rules --facts')")
         names.append(node.id)
         name = node.id
-        return (lambda f: f[name]), _kind_of(facts[name])
+        return _Fact(name), _kind_of(facts[name])
     if isinstance(node, ast.Constant) and isinstance(node.value, str | int | float | bool):
         value = node.value
         if _number(value) and not math.isfinite(value):  # type: ignore[arg-type]
@@ -264,10 +267,16 @@ def _compile_compare(node: ast.Compare, facts: Mapping[str, str], names: list[st
             values = [_constant(v) for v in right_node.elts]
             for value in values:
                 _check_types(left_kind, ast.Constant(value), "const", where)  # type: ignore[arg-type]
+            negate = isinstance(op, ast.NotIn)
             if left_kind == "text":
                 values = [v.lower() if isinstance(v, str) else v for v in values]
-                left = _lowered(left)
-            steps.append(_membership(left, values, negate=isinstance(op, ast.NotIn)))
+                generic = _membership(_lowered(left), values, negate=negate)
+                if isinstance(left, _Fact):
+                    steps.append(_coded_membership(left, values, negate, generic))
+                else:
+                    steps.append(generic)
+            else:
+                steps.append(_membership(left, values, negate=negate))
             right, right_kind = (lambda f: None), "const"
         elif type(op) in _COMPARE:
             right, right_kind = _compile(right_node, facts, names)
@@ -277,7 +286,21 @@ def _compile_compare(node: ast.Compare, facts: Mapping[str, str], names: list[st
             if left_kind == "const" and right_kind in {"text", "number", "bool"}:
                 _check_constant(right_kind, left(None), where)
             if "text" in {left_kind, right_kind}:
-                steps.append(_comparison(_lowered(left), _lowered(right), _COMPARE[type(op)]))
+                generic = _comparison(_lowered(left), _lowered(right), _COMPARE[type(op)])
+                fact, constant = None, None
+                if isinstance(left, _Fact) and right_kind == "const":
+                    fact, constant = left, right(None)
+                elif isinstance(right, _Fact) and left_kind == "const":
+                    fact, constant = right, left(None)
+                if (
+                    fact is not None
+                    and isinstance(op, ast.Eq | ast.NotEq)
+                    and isinstance(constant, str)
+                ):
+                    negate = isinstance(op, ast.NotEq)
+                    steps.append(_coded_membership(fact, [constant.lower()], negate, generic))
+                else:
+                    steps.append(generic)
             else:
                 steps.append(_comparison(left, right, _COMPARE[type(op)]))
         else:
@@ -293,13 +316,111 @@ def _compile_compare(node: ast.Compare, facts: Mapping[str, str], names: list[st
     return compare
 
 
+#: Inside ``lowered_once()``: text columns already lowered, (id of frame, fact) ->
+#: (frame, lowered column); holding the frame keeps its id from being reused.
+_LOWERED: contextvars.ContextVar[dict[tuple[int, str], tuple[pd.DataFrame, pd.Series]] | None] = (
+    contextvars.ContextVar("lowered_columns", default=None)
+)
+
+
+#: Inside ``lowered_once()``: (id of frame, fact) -> (frame, codes, number of each text).
+_CODES: contextvars.ContextVar[
+    dict[tuple[int, str], tuple[pd.DataFrame, np.ndarray, dict[str, int]]] | None
+] = contextvars.ContextVar("text_codes", default=None)
+
+
+@contextlib.contextmanager
+def lowered_once() -> Iterator[None]:
+    """While evaluating many conditions over one frame, lower each text fact once, and
+    number its texts once for equality and ``in`` tests (rules compare the same few facts:
+    OS family, distribution, path). Dropped on exit."""
+    lowered, codes = _LOWERED.set({}), _CODES.set({})
+    try:
+        yield
+    finally:
+        _CODES.reset(codes)
+        _LOWERED.reset(lowered)
+
+
+class _Fact:
+    """Reads one fact (a column) of the frame; named so its lowered text can be kept."""
+
+    __slots__ = ("name",)
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __call__(self, frame: pd.DataFrame) -> pd.Series:
+        return frame[self.name]
+
+
+def _lower_text(evaluate, frame: pd.DataFrame, value: pd.Series) -> pd.Series:
+    """``value.str.lower()``; for a fact inside ``lowered_once()``, made once per frame."""
+    cache = _LOWERED.get()
+    if cache is None or not isinstance(evaluate, _Fact):
+        return value.str.lower()
+    key = (id(frame), evaluate.name)
+    known = cache.get(key)
+    if known is not None and known[0] is frame:
+        return known[1]
+    lowered = value.str.lower()
+    cache[key] = (frame, lowered)
+    return lowered
+
+
+def _coded_membership(fact: _Fact, values: list[object], negate: bool, generic):
+    """``lower(fact) in values`` (or ``not in``; ``==`` / ``!=`` with one value), NA where
+    the fact is NA. Inside ``lowered_once()`` the fact's lowered texts are numbered once and
+    each test compares numbers; elsewhere ``generic`` (the same test on the texts) runs."""
+
+    def run(frame: pd.DataFrame):
+        coded = _text_codes(fact, frame)
+        if coded is None:
+            return generic(frame)
+        codes, numbers = coded
+        wanted = [numbers[v] for v in values if isinstance(v, str) and v in numbers]
+        hit = np.isin(codes, wanted) if len(wanted) > 1 else codes == (wanted[0] if wanted else -2)
+        return pd.Series(
+            pd.arrays.BooleanArray(hit != negate, codes < 0), index=frame.index, copy=False
+        )
+
+    return run
+
+
+def _text_codes(fact: _Fact, frame: pd.DataFrame) -> tuple[np.ndarray, dict[str, int]] | None:
+    """The fact's lowered texts as numbers (-1 for NA) and the number of each text; made
+    once per frame inside ``lowered_once()``, None outside it."""
+    cache = _CODES.get()
+    if cache is None:
+        return None
+    key = (id(frame), fact.name)
+    known = cache.get(key)
+    if known is not None and known[0] is frame:
+        return known[1], known[2]
+    # Number the texts as they are (few distinct ones), then lower only those; a value
+    # that is not text is NA, as ``.str.lower()`` makes it.
+    raw, uniques = pd.factorize(fact(frame).to_numpy(dtype=object, na_value=None))
+    numbers: dict[str, int] = {}
+    lowered = np.array(
+        [
+            numbers.setdefault(text.lower(), len(numbers)) if isinstance(text, str) else -1
+            for text in uniques.tolist()
+        ]
+        + [-1],
+        dtype=np.int64,
+    )
+    codes = lowered[raw]  # NA is -1 in ``raw``: the last entry, -1 again
+    cache[key] = (frame, codes, numbers)
+    return codes, numbers
+
+
 def _lowered(evaluate):
     """The same value in lower case: a text column, or a text constant."""
 
     def run(frame: pd.DataFrame):
         value = evaluate(frame)
         if isinstance(value, pd.Series):
-            return value.str.lower()
+            return _lower_text(evaluate, frame, value)
         return value.lower() if isinstance(value, str) else value
 
     return run
@@ -348,7 +469,7 @@ def _compile_call(node: ast.Call, facts: Mapping[str, str], names: list[str]):
     needle_lower = needle.lower()
 
     def text_test(frame: pd.DataFrame):
-        lowered = column(frame).str.lower()
+        lowered = _lower_text(column, frame, column(frame))
         if func == "startswith":
             return lowered.str.startswith(needle_lower)
         if func == "endswith":

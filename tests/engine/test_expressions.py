@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from assess.engine.expressions import ExpressionError, compile_condition
+from assess.engine.expressions import ExpressionError, compile_condition, lowered_once
 
 TYPES = {"count": "Int64", "flag": "boolean", "kind": "string", "size": "Float64"}
 
@@ -100,3 +100,46 @@ def test_text_comparison_between_two_facts_ignores_case() -> None:
     )
     result = compile_condition("a == b", types).evaluate(data)
     assert [None if pd.isna(v) else bool(v) for v in result] == [True, False, None]
+
+
+TEXT_TESTS = [
+    "kind == 'ide'",
+    "kind != 'Ide'",
+    "'scsi' == kind",
+    "kind == 'nothing'",
+    "kind in ['ide', 'x', 'SCSI']",
+    "kind not in ['scsi', 'none']",
+    "kind in ['none']",
+    "startswith(kind, 'sc') or kind == 'ide'",
+]
+
+
+@pytest.mark.parametrize("text", TEXT_TESTS)
+def test_numbered_texts_give_what_the_texts_give(text: str) -> None:
+    # Inside lowered_once() (as the engine evaluates rules) equality and ``in`` compare the
+    # numbers of the lowered texts; outside it the texts themselves. Same three values.
+    data = pd.DataFrame(
+        {
+            "count": pd.array([0] * 6, dtype="Int64"),
+            "flag": pd.array([True] * 6, dtype="boolean"),
+            "kind": pd.array(["IDE", None, "SCSI", "ide", "Scsi", "x"], dtype="string"),
+            "size": pd.array([1.0] * 6, dtype="Float64"),
+        }
+    )
+    condition = compile_condition(text, TYPES)
+    plain = condition.evaluate(data)
+    with lowered_once():
+        numbered = condition.evaluate(data)
+        again = condition.evaluate(data)  # from the kept numbers
+    assert plain.dtype == numbered.dtype == "boolean"
+    assert plain.tolist() == numbered.tolist() == again.tolist()
+    assert plain.isna().tolist() == [False, True, False, False, False, False]
+
+
+def test_kept_numbers_are_per_frame() -> None:
+    condition = compile_condition("kind == 'ide'", TYPES)
+    first, second = frame(), frame()
+    second["kind"] = pd.array(["SCSI", "IDE", None], dtype="string")
+    with lowered_once():
+        assert condition.evaluate(first).tolist() == [True, pd.NA, False]
+        assert condition.evaluate(second).tolist() == [False, True, pd.NA]

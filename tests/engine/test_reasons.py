@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from assess.engine.catalog import load_catalog
 from assess.engine.evaluate import assess
-from assess.engine.reasons import load_reasons
+from assess.engine.reasons import distinct_rows, load_reasons
 from assess.model.diagnostics import InputError
 from tests.engine.test_evaluate import vm
 from tests.factsframe import facts_of
@@ -96,3 +97,14 @@ def test_custom_folder_reason_replaces_a_shipped_one(tmp_path: Path) -> None:
     catalog = load_catalog([tmp_path])
     table = assess(facts_of(vm(boot_disk_size_gb=500.0)), catalog).vms
     assert table.iloc[0]["reasons_to_convert_text"] == "Big disk."
+
+
+@pytest.mark.parametrize("width", [0, 1, 7, 62, 63, 80])
+def testdistinct_rows_give_every_row_back(width: int) -> None:
+    rng = np.random.default_rng(width)
+    matrix = rng.random((300, width)) < 0.3
+    distinct, inverse = distinct_rows(matrix)
+    assert (distinct[np.asarray(inverse).reshape(-1)] == matrix).all()
+    assert len({row.tobytes() for row in distinct}) == len(distinct)
+    if width:
+        assert len(distinct) == len(np.unique(matrix, axis=0))
