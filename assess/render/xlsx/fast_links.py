@@ -25,6 +25,8 @@ try:  # private helpers: their absence only means the slower path
 except ImportError:  # pragma: no cover - depends on the installed XlsxWriter
     _relationships = None
 
+#: Elements joined into one write: bounds the memory the pieces take at once.
+PIECE = 4_096
 _WORKSHEET_ATTRIBUTES = (
     "hyperlinks",
     "table",
@@ -92,6 +94,9 @@ def _write_external_links(ws: Any) -> bool:
                 letter = letters[col_number] = xl_col_to_name(col_number)
             parts.append(f'<hyperlink ref="{letter}{number}" r:id="rId{rel}"{tail}/>')
             links.append(list(targets[id(url)]))
+            if len(parts) >= PIECE:
+                ws.fh.write("".join(parts))
+                parts.clear()
     parts.append("</hyperlinks>")
     ws.rel_count = rel
     ws.fh.write("".join(parts))
@@ -145,5 +150,8 @@ if _relationships is not None:
                     tails[relationship] = tail
                 parts.append(f'<Relationship Id="rId{self.id}"{tail}/>')
                 self.id += 1
+                if len(parts) >= PIECE:
+                    self.fh.write("".join(parts))
+                    parts.clear()
             self.fh.write("".join(parts))
             self._xml_end_tag("Relationships")
