@@ -4,7 +4,7 @@
 
 Each benchmark runs in its own process (so one's memory or threads never skew another) and
 hands its rows back; the table then shows them all, with the date and the machine. Full run:
-about 6 minutes on 2 cores. ``--quick`` (about a minute) runs fewer repeats and leaves out
+about 10 minutes on 2 cores. ``--quick`` (about 2 minutes) runs fewer repeats and leaves out
 the 100,000-VM end-to-end run and the LibreOffice check.
 """
 
