@@ -271,17 +271,9 @@ class RowWriter:
             tall_rows = {i for i, _ in tall}
             out = [row for i, row in enumerate(out) if row_texts[i] or i in tall_rows]
             used = sorted({*used, *tall_rows})
-        used_rows = [rows[used[0]], rows[used[-1]]] if used else []
         ws.fh.write("".join(out))
-        if used_rows:
-            low, high = min(used_rows), max(used_rows)
-            ws.dim_rowmin = low if ws.dim_rowmin is None else min(ws.dim_rowmin, low)
-            ws.dim_rowmax = high if ws.dim_rowmax is None else max(ws.dim_rowmax, high)
-        if used_cols:
-            low, high = used_cols[0], used_cols[-1]
-            ws.dim_colmin = low if ws.dim_colmin is None else min(ws.dim_colmin, low)
-            ws.dim_colmax = high if ws.dim_colmax is None else max(ws.dim_colmax, high)
-        ws.previous_row = first_row + count
+        used_rows = (rows[used[0]], rows[used[-1]]) if used else None
+        _record_extent(ws, used_rows, used_cols, first_row + count)
 
     @staticmethod
     def _format_indices(columns: list[list[Any]]) -> dict[Any, int]:
@@ -612,15 +604,22 @@ def write_plain_rows(ws: Any, first_row: int, columns: Sequence[Sequence[Any]]) 
     row_texts = list(map("".join, zip(*cells_by_column, strict=True)))
     used = [i for i, text in enumerate(row_texts) if text]
     ws.fh.write("".join(f'<row r="{numbers[i]}">{row_texts[i]}</row>' for i in used))
-    if used:
-        low, high = first_row + used[0], first_row + used[-1]
+    used_rows = (first_row + used[0], first_row + used[-1]) if used else None
+    _record_extent(ws, used_rows, used_cols, first_row + count)
+
+
+def _record_extent(ws: Any, rows: tuple[int, int] | None, cols: list[int], next_row: int) -> None:
+    """What XlsxWriter's own writes record: the used range (first and last row written,
+    first and last column) grown to cover these rows, and the next row to write."""
+    if rows is not None:
+        low, high = rows
         ws.dim_rowmin = low if ws.dim_rowmin is None else min(ws.dim_rowmin, low)
         ws.dim_rowmax = high if ws.dim_rowmax is None else max(ws.dim_rowmax, high)
-    if used_cols:
-        low, high = used_cols[0], used_cols[-1]
+    if cols:
+        low, high = cols[0], cols[-1]
         ws.dim_colmin = low if ws.dim_colmin is None else min(ws.dim_colmin, low)
         ws.dim_colmax = high if ws.dim_colmax is None else max(ws.dim_colmax, high)
-    ws.previous_row = first_row + count
+    ws.previous_row = next_row
 
 
 def _plain_tails(values: Sequence[Any], limit: int) -> dict[Any, str | None]:
