@@ -582,18 +582,35 @@ def _guest_columns(vms: pd.DataFrame, config_by_line: dict[int, str]) -> None:
     vms["os_architecture"] = pd.array(arches, dtype="string")
 
 
+#: How another tab's rows are tied to a VM, in order: (link, vInfo column, compared in
+#: lower case). The name is tried as written before in any case, so that a template named
+#: like a VM but for case ("fALSE" / "FALSE") keeps its rows out of that VM.
+_LINKS = (
+    ("uuid", "uuid", True),
+    ("moref", "moref", True),
+    ("name", "vm", False),
+    ("vm", "vm", True),
+)
+
+
+def _link_value(value: object, lower: bool) -> str:
+    text = str(value).strip()
+    return text.lower() if lower else text
+
+
 def _identities(table: Table, match: Any, mask: np.ndarray) -> set[str]:
     """Link keys of the rows in ``mask`` (templates): their rows elsewhere are skipped."""
     found: set[str] = set()
-    for field in ("uuid", "moref", "vm"):
+    for link, field, lower in _LINKS:
         if field in match:
             column = table.columns[match.columns[field]][mask]
-            found.update(f"{field}:{str(v).strip().lower()}" for v in column if str(v).strip())
+            found.update(f"{link}:{_link_value(v, lower)}" for v in column if str(v).strip())
     return found
 
 
 class _Linker:
-    """Ties the rows of another tab to their VM: by VM UUID, else VM ID, else name."""
+    """Ties the rows of another tab to their VM: by VM UUID, else VM ID, else name (as
+    written, then in any case)."""
 
     def __init__(self, vms: pd.DataFrame, skipped: set[str], origin: str) -> None:
         self.origin = origin
@@ -601,17 +618,17 @@ class _Linker:
         keys = vms["vm_key"]
         self.by: dict[str, pd.Series] = {}
         real_ids = vms["vm_id"].where(~vms["vm_id_synthetic"].fillna(True).astype(bool))
-        for field, column in (
-            ("uuid", real_ids),
-            ("moref", vms.get("_moref")),
-            ("vm", vms["name"]),
-        ):
+        columns = {"uuid": real_ids, "moref": vms.get("_moref"), "vm": vms["name"]}
+        for link, field, lower in _LINKS:
+            column = columns[field]
             if column is None:
                 continue
-            values = column.astype("string").str.strip().str.lower()
+            values = column.astype("string").str.strip()
+            if lower:
+                values = values.str.lower()
             table = pd.Series(keys.to_numpy(), index=values.to_numpy())
             table = table[table.index.notna() & ~table.index.duplicated()]
-            self.by[field] = table
+            self.by[link] = table
         self.host = pd.Series(vms["host"].to_numpy(), index=keys.to_numpy())
         self.orphans: dict[str, int] = {}
 
@@ -620,17 +637,19 @@ class _Linker:
         table = tab.table
         found = pd.Series(pd.NA, index=range(len(table)), dtype="string")
         settled = np.zeros(len(table), dtype=bool)  # found, or a template's row
-        for field in ("uuid", "moref", "vm"):
+        for link, field, lower in _LINKS:
             if field not in match:
                 continue
-            values = pd.Series(table.columns[match.columns[field]]).str.strip().str.lower()
+            values = pd.Series(table.columns[match.columns[field]]).str.strip()
+            if lower:
+                values = values.str.lower()
             usable = ~settled & values.ne("").to_numpy()
             if not usable.any():
                 continue
-            hits = values.map(self.by.get(field, pd.Series(dtype=object)))
+            hits = values.map(self.by.get(link, pd.Series(dtype=object)))
             hit = usable & hits.notna().to_numpy()
             found[hit] = hits[hit]
-            skipped = usable & ~hit & values.map(lambda v, f=field: f"{f}:{v}" in self.skipped)
+            skipped = usable & ~hit & values.map(lambda v, f=link: f"{f}:{v}" in self.skipped)
             settled |= hit | skipped.to_numpy(dtype=bool)
         orphans = int((~settled).sum())
         if orphans:

@@ -321,3 +321,32 @@ def test_property_every_vm_once_templates_never(machines, prefixed) -> None:
     disks = result.inventory["disks"]
     assert len(disks) == sum(len(vm["disks"]) for vm in expected.values())
     assert result.warnings == []
+
+
+def test_rows_tie_to_the_name_as_written_before_any_case(tmp_path: Path) -> None:
+    # The 4.6 CSV export's vDisk has no VM UUID: rows are tied by name. A template and a VM
+    # whose names differ only in case, and two VMs likewise, keep their own disks.
+    def machine(i: int, name: str, template: bool, disks: int) -> dict:
+        return {
+            "vm": name,
+            "template": template,
+            "firmware": "bios",
+            "powerstate": "poweredOn",
+            "uuid": f"50ee0000-0000-4000-8000-{i:012d}",
+            "disks": [_disk(n + 1) for n in range(disks)],
+        }
+
+    vms = [
+        machine(0, "FALSE", False, 0),
+        machine(1, "fALSE", True, 1),
+        machine(2, "Web", False, 1),
+        machine(3, "WEB", False, 2),
+    ]
+    folder = write_csv_export(tmp_path / "csv", vms, prefixed=False)
+    result = rvtools.load(str(folder / "RVTools_tabvInfo.csv"))
+    assert_conforms(result)
+    got = by_name(result)
+    assert set(got) == {"FALSE", "Web", "WEB"}
+    disks = result.inventory["disks"]
+    per_vm = disks["vm_key"].value_counts().to_dict()
+    assert per_vm == {got["Web"]["vm_key"]: 1, got["WEB"]["vm_key"]: 2}
