@@ -255,23 +255,31 @@ class _Broken:
 # --------------------------------------------------------------------------- parsing
 
 
-def _lower_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    return {key.lower(): value for key, value in pairs}
-
-
-#: Decodes JSON with every object key in lower case, so fields match in any case.
-_DECODER = json.JSONDecoder(object_pairs_hook=_lower_keys)
-
-
 class _LowerCase(dict[str, str]):
-    """Each field name the reader asks for, in lower case (computed once per name)."""
+    """Each key in lower case, computed once per key: the few dozen names a collector
+    writes repeat on every record (a lookup is cheaper than ``str.lower``, and each record
+    then shares one string per key). Kept for ``MAX_KEYS`` keys at most: hostile input
+    may bring millions of distinct ones."""
+
+    MAX_KEYS = 4_096
 
     def __missing__(self, key: str) -> str:
-        lower = self[key] = key.lower()
+        lower = key.lower()
+        if len(self) < self.MAX_KEYS:
+            self[key] = lower
         return lower
 
 
 _LOWER = _LowerCase()
+_lower = _LOWER.__getitem__
+
+
+def _lower_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    return {_lower(key): value for key, value in pairs}
+
+
+#: Decodes JSON with every object key in lower case, so fields match in any case.
+_DECODER = json.JSONDecoder(object_pairs_hook=_lower_keys)
 
 
 def _get(record: Any, key: str, default: Any = None) -> Any:
