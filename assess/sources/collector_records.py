@@ -433,17 +433,7 @@ class _Reader:
 
     def read(self, record: Any, key: str, parser: Callable[[Any], Any], label: str = "") -> Any:
         """Parse ``record[key]``; ``label`` names the field in a warning (default: the key)."""
-        # ``_get`` and ``parse`` inlined: this runs for every field of every record.
-        if not isinstance(record, dict):
-            return None
-        value = record.get(_LOWER[key])
-        if value is None:
-            return None
-        try:
-            return parser(value)
-        except (ValueError, TypeError) as exc:
-            self.state.warn(self.line, f"{self.prefix}{label or key}", f"{exc}; left unknown")
-            return None
+        return self.read_at("", record, key, parser, label)
 
     def read_at(
         self, at: str, record: Any, key: str, parser: Callable[[Any], Any], label: str = ""
@@ -452,17 +442,11 @@ class _Reader:
         ``label`` (default: the key), joined only when there is a warning."""
         if not isinstance(record, dict):
             return None
-        value = record.get(_LOWER[key])
-        if value is None:
-            return None
-        try:
-            return parser(value)
-        except (ValueError, TypeError) as exc:
-            self.state.warn(self.line, f"{self.prefix}{at}{label or key}", f"{exc}; left unknown")
-            return None
+        return self.parse_at(at, record.get(_LOWER[key]), parser, label or key)
 
     def parse_at(self, at: str, value: Any, parser: Callable[[Any], Any], label: str) -> Any:
-        """``parse`` for a value under ``at``."""
+        """``parser(value)`` for a value under ``at``; NA stays NA, a bad value is NA plus a
+        warning naming ``at`` + ``label``."""
         if value is None:
             return None
         try:
@@ -488,13 +472,7 @@ class _Reader:
             row[column] = value
 
     def parse(self, value: Any, parser: Callable[[Any], Any], label: str) -> Any:
-        if value is None:
-            return None
-        try:
-            return parser(value)
-        except (ValueError, TypeError) as exc:
-            self.state.warn(self.line, f"{self.prefix}{label}", f"{exc}; left unknown")
-            return None
+        return self.parse_at("", value, parser, label)
 
 
 def _section_failed(
