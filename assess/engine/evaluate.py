@@ -54,6 +54,7 @@ KeepHook = Callable[[pd.DataFrame], tuple[pd.DataFrame, list[str]]]
 _DECISION = ("reason", "owner", "expires")
 
 
+@lowered_once()  # each text fact lowered and numbered once for all rules of this run
 def assess(
     facts: Facts,
     catalog: Catalog,
@@ -67,30 +68,6 @@ def assess(
 ) -> Assessment:
     """Judge every VM. ``targets``: the engagement's goals (policy ``targets``) that make
     target reasons to convert apply to every VM (see ``assess.reasons``)."""
-    with lowered_once():
-        return _assess(
-            facts,
-            catalog,
-            inputs=inputs,
-            waive=waive,
-            keep=keep,
-            targets=targets,
-            generated_at=generated_at,
-            messages=messages,
-        )
-
-
-def _assess(
-    facts: Facts,
-    catalog: Catalog,
-    *,
-    inputs: Sequence[InputSummary],
-    waive: WaiverHook | None,
-    keep: KeepHook | None,
-    targets: Sequence[str],
-    generated_at: datetime | None,
-    messages: Sequence[str],
-) -> Assessment:
     frame = facts.frame
     candidates = ~_already_gen2(frame)
 
