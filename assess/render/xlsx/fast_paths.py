@@ -17,11 +17,10 @@ byte for byte, only slower. CI runs the workbook tests both ways.
 
 from __future__ import annotations
 
-import os
 import sys
 from importlib.metadata import PackageNotFoundError, version
 
-ENV_SWITCH = "GEN2_ASSESS_NO_FAST_PATHS"
+from assess.fast_switch import ENV_SWITCH, switched_off
 
 #: XlsxWriter releases the bulk row writer was verified with (byte-identical workbooks).
 VERIFIED_XLSXWRITER = frozenset({"3.3.1"})
@@ -29,11 +28,6 @@ VERIFIED_XLSXWRITER = frozenset({"3.3.1"})
 VERIFIED_PYTHON = frozenset({(3, 11)})
 
 FAST_PATHS = ("bulk-rows", "parallel-zip", "forked-writer")
-
-
-def switched_off() -> bool:
-    """Whether the environment turns every fast path off."""
-    return os.environ.get(ENV_SWITCH, "").strip().lower() not in ("", "0", "false", "no")
 
 
 def _xlsxwriter_version() -> str:
