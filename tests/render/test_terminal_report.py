@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import re
+import threading
 
 import pandas as pd
 import pytest
@@ -293,9 +294,12 @@ def test_progress_draws_on_a_terminal(monkeypatch):
 
     console = make_console(stream=io.StringIO())
     monkeypatch.setattr(report, "Console", TtyConsole)
+    threads = threading.active_count()
     with progress(console, "Reading inventories", total=None) as advance:
         advance(50, 100)
         advance()
         advance("hv01.jsonl", 2, 3)
+        # Redrawn by ``advance``, not by a thread: the run can still fork its second process.
+        assert threading.active_count() == threads
     assert "Reading inventories" in stream.getvalue()
     assert "hv01.jsonl" in stream.getvalue()

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import math
+import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import IO, Any
@@ -36,6 +37,8 @@ DEFAULT_LIMIT = 50
 TOP_RULES = 8
 TOP_HOSTS = 8
 UNKNOWN = "unknown"
+#: The progress bar is redrawn at most this often (seconds).
+REDRAW_EVERY_S = 0.1
 _SEVERITY_RANK = {severity: rank for rank, severity in enumerate(SEVERITIES)}
 
 
@@ -75,7 +78,12 @@ def progress(console: Console, description: str, total: int | None = None) -> It
     Yields ``advance(...)``, usable directly as a progress callback: ``advance()`` counts
     one step, ``advance(done)`` and ``advance(done, total)`` set the count (the workbook's
     ``on_progress``), ``advance(what, done, total)`` also names the current item (the
-    source loader's ``on_progress(path, done, total)``)."""
+    source loader's ``on_progress(path, done, total)``).
+
+    The bar is redrawn by ``advance`` (a few times a second at most), never by a thread of
+    its own: a process with a second thread cannot be forked safely, and reading a big
+    collector file or writing a plan hands part of the work to a forked child
+    (``assess.forked``)."""
     err = Console(stderr=True, highlight=False, markup=False)
     if console.quiet or not err.is_terminal:
         yield _no_progress
@@ -87,10 +95,13 @@ def progress(console: Console, description: str, total: int | None = None) -> It
         TimeElapsedColumn(),
         console=err,
         transient=True,
+        auto_refresh=False,
     )
     task = bar.add_task(description, total=total)
+    drawn = 0.0
 
     def advance(*args: object) -> None:
+        nonlocal drawn
         what, done, new_total = _progress_args(args)
         if what is not None:
             bar.update(task, description=f"{description}: {terminal_text(what)}")
@@ -100,6 +111,10 @@ def progress(console: Console, description: str, total: int | None = None) -> It
             bar.advance(task)
         else:
             bar.update(task, completed=done)
+        now = time.monotonic()
+        if now - drawn >= REDRAW_EVERY_S:
+            drawn = now
+            bar.refresh()
 
     with bar:
         yield advance
