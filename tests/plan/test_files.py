@@ -6,9 +6,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 
 import pytest
 
+from assess import forked
+from assess.plan.render import files
 from assess.plan.render.files import NotAPlanFolder, write_plan
 from assess.plan.render.host_script import HELPERS_FILE
 from tests.plan.plan_support import plan_for, sql_estate, vm_row
@@ -121,3 +124,48 @@ def test_plan_json_is_the_document_as_json_dumps_writes_it():
     plan.vms.append(odd.vms[0])
     expected = json.dumps(plan_document(plan), default=_jsonable, ensure_ascii=False)
     assert _ENCODED_MARKER in expected and plan_json(plan) == expected
+
+
+def _tree(folder) -> dict[str, bytes]:
+    return {
+        str(p.relative_to(folder)): p.read_bytes()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file() and p.suffix != ".xlsx"  # the workbook: checked by test_workbook.py
+    }
+
+
+@pytest.mark.skipif(not forked.available(), reason="forking a child needs Linux, one thread")
+@pytest.mark.parametrize("existing", [False, True], ids=["new folder", "earlier plan"])
+def test_a_forked_child_writing_most_scripts_gives_the_same_files(tmp_path, monkeypatch, existing):
+    plan = plan_for(*_estate_on_hosts())
+    monkeypatch.setattr(files, "FORK_FROM_VMS", 1)
+    started: list[object] = []
+    start = forked.start
+    monkeypatch.setattr(forked, "start", lambda *a, **k: started.append(1) or start(*a, **k))
+    both, alone = tmp_path / "both", tmp_path / "alone"
+    if existing:
+        write_plan(plan, both)
+    written = write_plan(plan, both)
+    assert started and all(path.is_file() for path in written)
+    monkeypatch.setattr(forked, "available", lambda: False)
+    assert [p.name for p in write_plan(plan, alone)] == [p.name for p in written]
+    assert _tree(both) == _tree(alone)
+
+
+@pytest.mark.skipif(not forked.available(), reason="forking a child needs Linux, one thread")
+def test_the_childs_write_error_leaves_no_plan_and_no_staging(tmp_path, monkeypatch):
+    plan = plan_for(*_estate_on_hosts())
+    monkeypatch.setattr(files, "FORK_FROM_VMS", 1)
+    monkeypatch.setattr(files, "HERE_SHARE", 0.0)  # every VM's scripts in the child
+    real = files._write_scripts
+
+    def full_disk(scripts, folder, atomic, made):
+        if os.getpid() != parent and scripts:
+            raise OSError(28, "No space left on device")
+        real(scripts, folder, atomic, made)
+
+    parent = os.getpid()
+    monkeypatch.setattr(files, "_write_scripts", full_disk)
+    with pytest.raises(OSError, match="No space left"):
+        write_plan(plan, tmp_path / "plan")
+    assert list(tmp_path.iterdir()) == []

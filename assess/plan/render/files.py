@@ -15,7 +15,7 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from assess import __version__
+from assess import __version__, forked
 from assess.atomic import atomic_path, write_text_atomic
 from assess.gc_pause import gc_paused
 from assess.model.diagnostics import InputError
@@ -250,6 +250,12 @@ def _write_scripts(
             _write_new(target, text.encode(encoding))
 
 
+#: The part of the VMs whose scripts this process writes while a forked child writes the
+#: rest: this process also writes the workbook and encodes ``plan.json`` meanwhile, which
+#: take about as long as the scripts of 70% of the VMs (20,000 VMs: 2.0 s against 3.2 s).
+HERE_SHARE = 0.15
+
+
 def _write_files(
     plan: Plan,
     folder: Path,
@@ -259,24 +265,66 @@ def _write_files(
     workbook: bool,
     on_progress: Callable[[int], None] | None,
 ) -> list[Path]:
-    """Write the plan's files into ``folder``; return their paths under ``final``."""
-    generated = plan.generated_at.strftime("%Y-%m-%d %H:%M UTC")
-    made: set[str] = set()
-    helpers = helper_files(plan)
-    _write_scripts(helpers, folder, atomic, made)
-    for index, vm in enumerate(plan.vms):
-        _write_scripts(vm_files(vm, generated), folder, atomic, made)
-        if on_progress is not None and index % 500 == 0:
-            on_progress(index)
-    written = [final / relative for relative, _, _ in helpers]
-    written += [final / relative for vm in plan.vms for relative in vm.scripts]
-    if workbook:
-        from assess.plan.render.workbook import write_runbook_workbook
+    """Write the plan's files into ``folder``; return their paths under ``final``.
 
-        with atomic_path(folder / WORKBOOK_FILE, suffix=".xlsx") as tmp:
-            write_runbook_workbook(plan, tmp)
-        written.append(final / WORKBOOK_FILE)
+    Where a process can be forked (``assess.forked``) a child writes the scripts of most
+    VMs while this one writes the rest, the workbook and ``plan.json``'s text; the files
+    are the same either way. ``plan.json`` is written last, once the child is done.
+    """
+    generated = plan.generated_at.strftime("%Y-%m-%d %H:%M UTC")
+    helpers = helper_files(plan)
+    _write_scripts(helpers, folder, atomic, set())
+    vms = plan.vms
+    here = len(vms) if len(vms) < FORK_FROM_VMS else int(len(vms) * HERE_SHARE)
+    job = None
+    if here < len(vms):
+        job = forked.start(
+            lambda report: _write_vm_scripts(
+                vms, here, len(vms), generated, folder, atomic, report
+            ),
+            name="gen2-assess-runbooks",
+            what="writing the runbooks",
+        )
+    try:
+        stop = here if job is not None else len(vms)
+        _write_vm_scripts(vms, 0, stop, generated, folder, atomic, on_progress)
+        written = [final / relative for relative, _, _ in helpers]
+        written += [final / relative for vm in vms for relative in vm.scripts]
+        if workbook:
+            from assess.plan.render.workbook import write_runbook_workbook
+
+            with atomic_path(folder / WORKBOOK_FILE, suffix=".xlsx") as tmp:
+                write_runbook_workbook(plan, tmp)
+            written.append(final / WORKBOOK_FILE)
+        document = plan_json(plan)
+        if job is not None:
+            job.wait(on_report=on_progress)
+    except BaseException:
+        if job is not None:
+            job.cancel()
+        raise
     # Last: a plan.json that names the schema means every file above is there.
-    write_text_atomic(folder / PLAN_FILE, plan_json(plan))
+    write_text_atomic(folder / PLAN_FILE, document)
     written.append(final / PLAN_FILE)
     return written
+
+
+#: Below this many VMs the scripts are written here alone (a fork costs more than it saves).
+FORK_FROM_VMS = 2_000
+
+
+def _write_vm_scripts(
+    vms: list[VmPlan],
+    start: int,
+    stop: int,
+    generated: str,
+    folder: Path,
+    atomic: bool,
+    on_progress: Callable[[int], None] | None,
+) -> None:
+    """The scripts of ``vms[start:stop]``; ``on_progress(index)`` every 500 VMs."""
+    made: set[str] = set()
+    for index in range(start, stop):
+        _write_scripts(vm_files(vms[index], generated), folder, atomic, made)
+        if on_progress is not None and index % 500 == 0:
+            on_progress(index)
