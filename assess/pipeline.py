@@ -70,7 +70,7 @@ def assess_sources(
         for result in results:
             anonymize.names("vm", result.templates)
         inventory = anonymize.inventory(inventory)
-    facts = derive_facts(inventory, SupportMatrix.load(matrix_folder))
+    facts = derive_facts(inventory, SupportMatrix.load(matrix_folder), catalog.os_names)
     inputs = [
         summarize_input(r, overlap.collected_at.get(r.path), overlap.superseded.get(r.path, ""))
         for r in results

@@ -23,7 +23,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
     catalog = build_catalog(args, policy)
     console = output_console(args)
     with progress(console, "Reading inventories", total=None) as advance:
-        results = load_sources(args.sources, on_progress=advance)
+        results = load_sources(args.sources, on_progress=advance, os_names=catalog.os_names)
     result = assess_sources(
         results,
         catalog,

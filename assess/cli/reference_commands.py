@@ -9,7 +9,7 @@ from pathlib import Path
 
 from assess.atomic import write_text_atomic
 from assess.cli.exits import EXIT_OK, UsageError
-from assess.cli.run_command import build_catalog, load_policy, output_console
+from assess.cli.run_command import build_catalog, load_policy, output_console, say
 from assess.render.text_safety import terminal_text
 
 
@@ -77,7 +77,11 @@ def cmd_rules(args: argparse.Namespace) -> int:
             record["aliases"] = list(rule.aliases)
         print(json.dumps(records, indent=1))
     else:
-        report.render_rules(table, output_console(args))
+        console = output_console(args)
+        report.render_rules(table, console)
+        if catalog.os_names.extra_files:
+            extra = ", ".join(catalog.os_names.extra_files)
+            say(console, f"guest OS names: the built-in ones, extended by {extra}")
     return EXIT_OK
 
 

@@ -22,7 +22,7 @@ from assess.model.inventory import Inventory
 def catalog_label(catalog: Catalog) -> str:
     """ "gen2-assess 0.1.0 catalog, 27 rules, digest 1a2b3c4d5e6f": the digest covers every
     catalog file read (built-in and custom), so two runs with the same label used the same
-    rules, paths and support matrix."""
+    rules, paths, OS names and support matrix."""
     digest = hashlib.sha256()
     for folder in catalog.folders:
         for file in sorted(Path(folder).glob("*.toml")):
@@ -30,6 +30,8 @@ def catalog_label(catalog: Catalog) -> str:
             digest.update(file.read_bytes())
     custom = len(catalog.folders) - 1
     extra = f", {custom} custom rule folder{'s' if custom != 1 else ''}" if custom else ""
+    if catalog.os_names.extra_files:
+        extra += ", custom OS names"
     return (
         f"gen2-assess {__version__} catalog, {len(catalog.rules)} rules{extra}, "
         f"digest {digest.hexdigest()[:12]}"

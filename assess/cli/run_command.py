@@ -216,7 +216,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     policy.messages.extend(anonymize_notes)
     console = output_console(args)
     with progress(console, "Reading inventories", total=None) as advance:
-        results = load_sources(args.sources, on_progress=advance)
+        results = load_sources(args.sources, on_progress=advance, os_names=catalog.os_names)
     scope = ScopeRecorder(policy)
     result = assess_sources(
         results,

@@ -26,6 +26,7 @@ from assess.cli.run_command import (
     say,
 )
 from assess.model.inventory import Inventory, table_from_rows
+from assess.model.os_identity import OsNames
 from assess.sources import SourceResult
 
 #: Statuses whose received lines are assessed (the others keep them only as evidence).
@@ -133,12 +134,12 @@ def _failed_host(label: str, status: str, reason: str, cluster: str | None = Non
     )
 
 
-def _source_from(result) -> SourceResult:
+def _source_from(result, os_names: OsNames | None = None) -> SourceResult:
     from assess.sources.collector_records import parse_record_lines
 
     if result.status not in USABLE or not result.lines:
         return _failed_host(result.target, result.status, result.reason)
-    source = parse_record_lines(result.lines, result.target, f"{result.target} (live)")
+    source = parse_record_lines(result.lines, result.target, f"{result.target} (live)", os_names)
     hosts = source.inventory.tables["hosts"]
     if len(hosts):
         hosts["status"] = result.status
@@ -202,7 +203,7 @@ def run_scan(args: argparse.Namespace) -> int:
     wrote_raw = bool(args.out) and any(r.lines for r in results)
     if wrote_raw:  # never a 0-byte records file
         _write_raw(args.out, results)
-    sources = [_source_from(r) for r in results] + failed
+    sources = [_source_from(r, catalog.os_names) for r in results] + failed
     for result in results:
         if result.status != "ok":
             warn(f"{result.target}: {result.status}: {result.reason}")

@@ -17,12 +17,14 @@ A rule file looks like::
     references = ["https://learn.microsoft.com/..."]
     aliases = []                  # former ids that still match waivers and policies
 
-``conversion-paths.toml`` holds the base effort of each conversion path and
-``reasons.toml`` the reasons to convert (``assess.reasons``). Files from ``--rules DIR`` are
-read after the built-in ones. A rule whose id is already taken is an error unless it says
-``replaces = "<that id>"``: replacing a core rule is then a visible decision, never an
-accident of naming. A replacing rule with another id keeps the replaced id as an alias, so
-waivers and policies that name it still match.
+``conversion-paths.toml`` holds the base effort of each conversion path,
+``reasons.toml`` the reasons to convert (``assess.reasons``) and ``os-names.toml`` the guest
+OS names (``assess.model.os_name_data``: an extra folder's file adds to the built-in names).
+The support matrix ``guest-os.toml`` is read from the built-in folder only. Files from
+``--rules DIR`` are read after the built-in ones. A rule whose id is already taken is an
+error unless it says ``replaces = "<that id>"``: replacing a core rule is then a visible
+decision, never an accident of naming. A replacing rule with another id keeps the replaced
+id as an alias, so waivers and policies that name it still match.
 """
 
 from __future__ import annotations
@@ -46,7 +48,7 @@ from assess.facts.support_matrix import MATRIX_FILE
 from assess.model.assessment import CONVERSION_PATHS, SEVERITIES
 from assess.model.catalog_files import builtin_rules_dir
 from assess.model.diagnostics import InputError
-from assess.model.os_identity import NAMES_FILE
+from assess.model.os_name_data import NAMES_FILE, OsNames, builtin_names, load_os_names
 
 PATHS_FILE = "conversion-paths.toml"
 _ID = re.compile(r"^[A-Z][A-Z0-9]*[0-9]{3}$")
@@ -110,6 +112,8 @@ class Catalog:
     paths: dict[str, ConversionPath]
     folders: tuple[Path, ...]
     reasons: tuple[Reason, ...] = ()
+    #: The guest OS names: the built-in ones plus the ``os-names.toml`` of extra folders.
+    os_names: OsNames = field(default_factory=builtin_names)
 
     def get(self, rule_id: str) -> Rule | None:
         wanted = rule_id.strip().upper()
@@ -157,6 +161,7 @@ def load_catalog(extra_folders: tuple[Path, ...] | list[Path] = ()) -> Catalog:
         paths,
         tuple(folders),
         load_reasons(folders),
+        load_os_names(folders[1:]),
     )
 
 

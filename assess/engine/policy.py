@@ -202,7 +202,7 @@ class Policy:
             else p
             for name, p in catalog.paths.items()
         }
-        return Catalog(tuple(rules), paths, catalog.folders, catalog.reasons)
+        return dataclasses.replace(catalog, rules=tuple(rules), paths=paths)
 
     def scope_inventory(self, inventory: Inventory) -> Inventory:
         if not self.scope:

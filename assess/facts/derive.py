@@ -19,7 +19,7 @@ import pandas as pd
 
 from assess.facts.support_matrix import SupportMatrix, version_tuple
 from assess.model.inventory import BOOL, FLOAT, INT, STRING, Inventory
-from assess.model.os_identity import identify_os
+from assess.model.os_identity import OsNames, identify_os
 
 _GUEST_HOW_VMWARE = (
     "VMware: power the VM on with VMware Tools running and export RVTools again "
@@ -266,7 +266,11 @@ class _Builder:
         self.evidence[name] = self.evidence[name].mask(gap, ev.astype(STRING))
 
 
-def derive_facts(inventory: Inventory, matrix: SupportMatrix) -> Facts:
+def derive_facts(
+    inventory: Inventory, matrix: SupportMatrix, os_names: OsNames | None = None
+) -> Facts:
+    """One row of facts per VM. ``os_names``: the guest OS names the OS is identified with
+    (the built-in ones plus those of ``--rules`` folders); the built-in ones when None."""
     vms = inventory.vms.set_index("vm_key", drop=False)
     vms.index.name = None
     b = _Builder(vms.index)
@@ -283,7 +287,7 @@ def derive_facts(inventory: Inventory, matrix: SupportMatrix) -> Facts:
     b.set("generation", vms["generation"], from_where + ": Generation")
     b.set("state", vms["state"], from_where + ": State")
     _platform_facts(b, vms, from_where)
-    _guest_facts(b, vms, matrix, from_where)
+    _guest_facts(b, vms, matrix, from_where, os_names)
     _disk_facts(b, vms, inventory["disks"], from_where)
     _device_facts(b, vms, inventory, from_where)
     _vm_facts(b, vms, from_where)
@@ -335,7 +339,11 @@ _GUEST_ORIGIN = {
 
 
 def _guest_facts(
-    b: _Builder, vms: pd.DataFrame, matrix: SupportMatrix, from_where: pd.Series
+    b: _Builder,
+    vms: pd.DataFrame,
+    matrix: SupportMatrix,
+    from_where: pd.Series,
+    os_names: OsNames | None,
 ) -> None:
     guest = vms[list(_GUEST_INPUTS)].astype(object).where(vms[list(_GUEST_INPUTS)].notna(), None)
     combos = guest.drop_duplicates()
@@ -352,6 +360,7 @@ def _guest_facts(
             product_type=product,
             arch=arch,
             origin=_GUEST_ORIGIN.get(kind or "", "inventory"),
+            os_names=os_names,
         )
         entry = matrix.lookup(os.distro, os.version_key)
         gen2 = secure = note = path = None

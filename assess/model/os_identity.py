@@ -13,7 +13,9 @@ line saying what was read. What cannot be read stays unknown (None): a release i
 guessed from a bitness token ("64-bit", "x86_64"), a range ("4/5/6/7", "2.6.x") or a lower
 bound ("3.x or later").
 
-The names, aliases and build numbers are data (``rules/os-names.toml``). Reading is linear:
+The names, aliases and build numbers are data (``rules/os-names.toml``, to which an
+``os-names.toml`` in a ``--rules`` folder adds: ``os_name_data``); the caller passes the
+merged names as ``os_names``, the built-in ones are the default. Reading is linear:
 the name is cut to ``MAX_NAME`` characters, lower-cased and split into tokens by one
 single-quantifier pattern; everything after that walks the token list.
 """
@@ -21,16 +23,12 @@ single-quantifier pattern; everything after that walks the token list.
 from __future__ import annotations
 
 import re
-import tomllib
 from dataclasses import dataclass, field
-from functools import cache
-from pathlib import Path
 
-from assess.model.catalog_files import builtin_rules_dir
+from assess.model.os_name_data import OsEntry, OsNames, builtin_names
+from assess.model.os_tokens import MAX_NAME, arch_key, tokens
 
-NAMES_FILE = "os-names.toml"
-#: Characters of a name or field that are read; no OS name is longer.
-MAX_NAME = 200
+__all__ = ["OsIdentity", "OsNames", "architecture", "identify_os"]
 
 WINDOWS = "windows"
 
@@ -56,133 +54,8 @@ class OsIdentity:
 
 UNKNOWN_EVIDENCE = "no guest OS reported"
 
-# --------------------------------------------------------------------------- the data
+# --------------------------------------------------------------------------- text
 
-
-@dataclass(frozen=True)
-class _OsEntry:
-    phrases: tuple[tuple[str, ...], ...]
-    distro: str
-    family: str
-    display: str
-    name_from_match: bool
-    releases: tuple[int, int] | None
-    codenames: dict[str, str]
-    kernel_release: bool
-    rolling: bool
-
-
-@dataclass(frozen=True)
-class _Names:
-    arch_field: dict[str, str]
-    arch_unknown: frozenset[str]
-    arch_in_name: dict[str, str]
-    server_by_version: dict[str, str]
-    client_by_version: dict[str, str]
-    server_64bit_only: frozenset[str]
-    client_64bit_only: frozenset[str]
-    client_builds: tuple[tuple[int, str, str], ...]  # (build, release, feature), ascending
-    server_builds: tuple[tuple[int, str, str], ...]  # (build, release, key), ascending
-    ltsc: dict[str, int]
-    server_year_alias: dict[str, str]
-    server_key: dict[str, str]
-    client_key: dict[str, str]
-    short_year: dict[str, str]
-    editions: tuple[tuple[tuple[str, ...], str], ...]
-    entries: tuple[_OsEntry, ...]
-    first_tokens: dict[str, tuple[tuple[int, tuple[str, ...]], ...]]
-    #: feature update id ("1809", "21h2") -> [(build, release)] (21H2 and 22H2 exist twice)
-    features: dict[str, list[tuple[int, str]]]
-
-
-def _arch_key(text: str) -> str:
-    return text.lower().replace(" ", "").replace("-", "").replace("_", "")
-
-
-@cache
-def names(folder: Path | None = None) -> _Names:
-    path = (folder or builtin_rules_dir()) / NAMES_FILE
-    data = tomllib.loads(path.read_text(encoding="utf-8"))
-    arch = data["arch"]
-    arch_field = {
-        _arch_key(token): value
-        for value, tokens in arch["field"].items()
-        if value != "unknown"
-        for token in tokens
-    }
-    in_name = {token: value for value, tokens in arch["in_name"].items() for token in tokens}
-    win = data["windows"]
-    entries = []
-    for raw in data["os"]:
-        bounds = raw.get("releases", [])
-        entries.append(
-            _OsEntry(
-                phrases=tuple(tuple(tokens(p)) for p in raw["match"]),
-                distro=raw["distro"],
-                family=raw["family"],
-                display=raw.get("display", ""),
-                name_from_match=raw.get("name_from_match", False),
-                releases=(int(bounds[0]), int(bounds[1])) if len(bounds) == 2 else None,
-                codenames=dict(raw.get("codenames", {})),
-                kernel_release=raw.get("kernel_release", False),
-                rolling=raw.get("rolling", False),
-            )
-        )
-    first: dict[str, list[tuple[int, tuple[str, ...]]]] = {}
-    for index, entry in enumerate(entries):
-        for phrase in entry.phrases:
-            first.setdefault(phrase[0], []).append((index, phrase))
-    client_builds = tuple(
-        sorted((int(b["build"]), b["release"], b["feature"]) for b in win["client_build"])
-    )
-    features: dict[str, list[tuple[int, str]]] = {}
-    for build, release, feature in client_builds:
-        features.setdefault(feature.lower(), []).append((build, release))
-    return _Names(
-        arch_field=arch_field,
-        arch_unknown=frozenset(_arch_key(t) for t in arch["field"].get("unknown", [])),
-        arch_in_name=in_name,
-        server_by_version=dict(win["server_by_version"]),
-        client_by_version=dict(win["client_by_version"]),
-        server_64bit_only=frozenset(win["server_64bit_only"]),
-        client_64bit_only=frozenset(win["client_64bit_only"]),
-        client_builds=client_builds,
-        server_builds=tuple(
-            sorted((int(b["build"]), b["release"], b["key"]) for b in win["server_build"])
-        ),
-        ltsc={key: int(build) for key, build in win["ltsc"].items()},
-        server_year_alias=dict(win.get("server_year_alias", {})),
-        server_key=dict(win["server_key"]),
-        client_key=dict(win["client_key"]),
-        short_year=dict(win["short_year"]),
-        editions=tuple((tuple(tokens(k)), v) for k, v in win["editions"].items()),
-        entries=tuple(entries),
-        first_tokens={k: tuple(v) for k, v in first.items()},
-        features=features,
-    )
-
-
-# --------------------------------------------------------------------------- tokens
-
-_REPLACE = (
-    ("®", " "),
-    ("™", " "),
-    ("(r)", " "),
-    ("(tm)", " "),
-    (",", " "),
-    ("x86_64", " x64 "),
-    ("x86-64", " x64 "),
-    ("x64-based", " x64 "),
-    ("x86-based", " x86 "),
-    ("64-bits", " 64bit "),
-    ("32-bits", " 32bit "),
-    ("64-bit", " 64bit "),
-    ("32-bit", " 32bit "),
-    ("64 bit", " 64bit "),
-    ("32 bit", " 32bit "),
-    ("\u00a0", " "),
-)
-_TOKEN = re.compile(r"[a-z0-9]+|[^a-z0-9\s]")
 _ALNUM_RUNS = re.compile(r"[a-z]+|[0-9]+")
 _DIGITS = re.compile(r"[0-9]+")
 
@@ -197,26 +70,6 @@ def _clean(value: object) -> str:
         return ""
     text = str(value)[:MAX_NAME].strip()
     return "" if text.lower() in {"", "nan", "<na>", "none", "null", "unknown", "n/a"} else text
-
-
-def tokens(text: str) -> list[str]:
-    """Lower-case tokens of ``text`` (at most ``MAX_NAME`` characters read): words and
-    numbers, dotted numbers joined ("22.04"), punctuation one character each."""
-    lowered = text[:MAX_NAME].lower()
-    for old, new in _REPLACE:
-        lowered = lowered.replace(old, new)
-    raw = _TOKEN.findall(lowered)
-    out: list[str] = []
-    i = 0
-    while i < len(raw):
-        token = raw[i]
-        if token.isdigit():
-            while i + 2 < len(raw) and raw[i + 1] == "." and raw[i + 2].isdigit():
-                token += "." + raw[i + 2]
-                i += 2
-        out.append(token)
-        i += 1
-    return out
 
 
 def _is_number(token: str) -> bool:
@@ -234,27 +87,28 @@ def _find(phrase: tuple[str, ...], toks: list[str]) -> int:
 # --------------------------------------------------------------------------- architecture
 
 
-def architecture(raw: object) -> tuple[str | None, bool]:
+def architecture(raw: object, os_names: OsNames | None = None) -> tuple[str | None, bool]:
     """An architecture field as written -> (``x64``/``x86``/``arm64``/``arm``/``ia64`` or
-    None, readable). ``65535`` and blanks are unknown but readable."""
+    None, readable). ``65535`` and blanks are unknown but readable. ``os_names``: the
+    names in use (``load_os_names``); the built-in ones when None."""
     text = _clean(raw)
     if not text:
         return None, True
-    data = names()
-    key = _arch_key(text)
+    data = os_names or builtin_names()
+    key = arch_key(text)
     if key in data.arch_unknown:
         return None, True
     if key in data.arch_field:
         return data.arch_field[key], True
     # "64-bit (x64)", "x64-based PC", "AMD64 Family 6": the first architecture word inside.
-    found = _arch_in_tokens(tokens(text))
+    found = _arch_in_tokens(tokens(text), data)
     if found:
         return found[0], True
     return None, False
 
 
-def _arch_in_tokens(toks: list[str]) -> tuple[str, str] | None:
-    in_name = names().arch_in_name
+def _arch_in_tokens(toks: list[str], data: OsNames) -> tuple[str, str] | None:
+    in_name = data.arch_in_name
     for token in toks:
         if token in in_name:
             return in_name[token], token
@@ -292,6 +146,7 @@ def identify_os(
     product_type: object = None,
     arch: object = None,
     origin: str = "",
+    os_names: OsNames | None = None,
 ) -> OsIdentity:
     """Identify a guest OS from any subset of what a source says.
 
@@ -302,7 +157,10 @@ def identify_os(
     typed build / feature-update id. ``product_type``: KVP ProductType (1 workstation, 2
     domain controller, 3 server). ``arch``: ProcessorArchitecture or an architecture field
     as people write it. ``origin`` names the source in the evidence ("KVP", "template").
+    ``os_names``: the names in use (``load_os_names``: the built-in ones plus those of
+    ``--rules`` folders); the built-in ones when None.
     """
+    data = os_names or builtin_names()
     name_s, version_s = _clean(name), _clean(version)
     major_s, minor_s, build_s = _clean(major), _clean(minor), _clean(build)
     product_s, arch_s = _clean(product_type), _clean(arch)
@@ -311,13 +169,13 @@ def identify_os(
 
     arch_value, arch_evidence = None, None
     if arch_s:
-        arch_value, readable = architecture(arch_s)
+        arch_value, readable = architecture(arch_s, data)
         if arch_value:
             arch_evidence = f"architecture {arch_s!r}"
         elif not readable:
             read.problems.append(f"architecture {arch_s!r} is not one the tool reads")
     if arch_value is None:
-        found = _arch_in_tokens(name_toks)
+        found = _arch_in_tokens(name_toks, data)
         if found:
             arch_value, arch_evidence = found[0], f"OS name says {found[1]!r}"
     if product_s and product_s not in {"1", "2", "3"}:
@@ -334,10 +192,10 @@ def identify_os(
     if _looks_windows(name_toks, name_s, version_s, major_s, product_s):
         return _windows(
             name_s, name_toks, version_s, major_s, minor_s, build_s, product_s,
-            arch_value, arch_evidence, read,
+            arch_value, arch_evidence, read, data,
         )  # fmt: skip
     return _not_windows(
-        name_s, name_toks, version_s, major_s, minor_s, arch_value, arch_evidence, read
+        name_s, name_toks, version_s, major_s, minor_s, arch_value, arch_evidence, read, data
     )
 
 
@@ -352,10 +210,9 @@ _COMPACT = re.compile(
 )
 
 
-def _expand_compact(toks: list[str]) -> list[str]:
+def _expand_compact(toks: list[str], data: OsNames) -> list[str]:
     """CMDB shorthand as separate words: "w2k12r2" -> windows server 2012 r2, "win10" ->
     windows 10, "ws2019" -> windows server 2019, "2012r2" -> 2012 r2."""
-    data = names()
     out: list[str] = []
     for token in toks:
         if len(token) > 12 or (not token[0].isalpha() and not token.endswith("r2")):
@@ -437,9 +294,9 @@ def _windows(
     arch: str | None,
     arch_evidence: str | None,
     read: _Read,
+    data: OsNames,
 ) -> OsIdentity:
-    data = names()
-    toks = _expand_compact(raw_toks)
+    toks = _expand_compact(raw_toks, data)
     if not version and major and major.replace(".", "").isdigit():
         version = f"{major}.{minor or 0}" if "." not in major else major
         read.use("OSMajorVersion", major)
@@ -458,10 +315,10 @@ def _windows(
     elif build_text and build is None:
         read.problems.append(f"build {build_text!r} is not a Windows build number")
 
-    edition = _edition(toks)
+    edition = _edition(toks, data)
     multi_session = edition == "Enterprise multi-session"
     hyperv_server = _find(("hyper", "-", "v", "server"), toks) >= 0
-    server_year = _server_year(toks)
+    server_year = _server_year(toks, data)
     client_release = _client_release(toks)
     ltsc_year = _ltsc_year(toks)
     if feature is None:
@@ -488,13 +345,13 @@ def _windows(
     if lower_bound and build is None and not nt:
         server_year = client_release = ltsc_year = feature = None  # "2016 or later"
     if kind == "server":
-        release, key = _server_release(server_year, build, nt, version, read)
+        release, key = _server_release(server_year, build, nt, version, read, data)
         if edition is None and hyperv_server:
             edition = "Hyper-V Server"
         display = _server_display(release, edition)
     elif kind == "client":
         release, key, feature_shown = _client_release_of(
-            client_release, build, nt, version, feature, ltsc_year, read
+            client_release, build, nt, version, feature, ltsc_year, read, data
         )
         display = f"Windows {release}" if release else "Windows (client)"
         if edition:
@@ -526,24 +383,23 @@ def _windows(
     )  # fmt: skip
 
 
-def _edition(toks: list[str]) -> str | None:
+def _edition(toks: list[str], data: OsNames) -> str | None:
     best: tuple[int, int, str] | None = None
-    for order, (phrase, shown) in enumerate(names().editions):
+    for order, (phrase, shown) in enumerate(data.editions):
         at = _find(phrase, toks)
         if at >= 0 and (best is None or (at, order) < best[:2]):
             best = (at, order, shown)
     if best is None:
         return None
     # "Enterprise" inside "Enterprise multi-session" / "IoT Enterprise": the longer phrase.
-    for phrase, shown in names().editions:
+    for phrase, shown in data.editions:
         longer = len(phrase) > 1 and shown != best[2] and best[2] in shown
         if longer and _find(phrase, toks) >= 0:
             return shown
     return best[2]
 
 
-def _server_year(toks: list[str]) -> str | None:
-    data = names()
+def _server_year(toks: list[str], data: OsNames) -> str | None:
     for i, token in enumerate(toks):
         year = data.short_year.get(token) if token.startswith(("2k", "k")) else token
         if year in data.server_year_alias and "server" in toks:
@@ -595,9 +451,8 @@ def _ltsc_year(toks: list[str]) -> str | None:
 
 
 def _server_release(
-    year: str | None, build: int | None, nt: str, version: str, read: _Read
+    year: str | None, build: int | None, nt: str, version: str, read: _Read, data: OsNames
 ) -> tuple[str | None, str | None]:
-    data = names()
     if nt == "10.0" and build:
         row = _floor(data.server_builds, build)
         if row:
@@ -639,9 +494,9 @@ def _client_release_of(
     feature: str | None,
     ltsc_year: str | None,
     read: _Read,
+    data: OsNames,
 ) -> tuple[str | None, str | None, str | None]:
     """(release, matrix key, feature update shown) of a Windows client."""
-    data = names()
     if build is None and ltsc_year and named in {"10", "11", None}:
         build = data.ltsc.get(f"{named or '10'} {ltsc_year}")
         if build is None and named is None:
@@ -677,9 +532,9 @@ def _client_release_of(
 # --------------------------------------------------------------------------- not Windows
 
 
-def _match_entry(toks: list[str]) -> tuple[_OsEntry, int, int] | None:
-    """The first [[os]] entry (file order) whose phrase occurs: (entry, start, end)."""
-    data = names()
+def _match_entry(toks: list[str], data: OsNames) -> tuple[OsEntry, int, int] | None:
+    """The first [[os]] entry (in ``data`` order: extra files' entries before the built-in
+    ones) whose phrase occurs: (entry, start, end)."""
     best: tuple[int, int, int] | None = None
     for i, token in enumerate(toks):
         for index, phrase in data.first_tokens.get(token, ()):
@@ -699,8 +554,9 @@ def _not_windows(
     arch: str | None,
     arch_evidence: str | None,
     read: _Read,
+    data: OsNames,
 ) -> OsIdentity:
-    found = _match_entry(toks) if toks else None
+    found = _match_entry(toks, data) if toks else None
     if found is None and toks:
         # CMDB shorthand written together: "RHEL7", "SLES12SP4", "CentOS7", "OL8".
         parts = [
@@ -711,9 +567,9 @@ def _not_windows(
         split = tokens(" ".join(parts))
         if split != toks:
             toks = split
-            found = _match_entry(toks)
+            found = _match_entry(toks, data)
     if found is None and not name:
-        found = _match_entry(tokens(version))  # FreeBSD's daemon may leave OSName empty
+        found = _match_entry(tokens(version), data)  # FreeBSD's daemon may leave OSName empty
     if found is None:
         shown = name or version or major
         read.use("OSName" if name else "OSVersion", shown)
@@ -729,7 +585,7 @@ def _not_windows(
         base = " ".join(w.capitalize() for w in toks[start:end] if w.isalnum()) or entry.display
     release, why_not = None, ""
     if not entry.rolling and entry.releases is not None:
-        release, why_not = _unix_release(entry, toks, end, version, major, minor, read)
+        release, why_not = _unix_release(entry, toks, end, version, major, minor, read, data)
     elif entry.rolling:
         why_not = "a rolling release has no release number"
     key = release
@@ -758,7 +614,7 @@ _LATER = {"later", "newer", "higher", "above"}
 _TESTING = {"sid", "testing", "unstable", "rawhide", "stream"}
 
 
-def _plausible(entry: _OsEntry, number: str) -> bool:
+def _plausible(entry: OsEntry, number: str) -> bool:
     if entry.releases is None:
         return False
     head = number.split(".")[0]
@@ -770,10 +626,11 @@ def _trim(number: str) -> str:
     return ".".join(number.split(".")[:2])
 
 
-def _release_in(entry: _OsEntry, toks: list[str], start: int) -> tuple[str | None, str]:
+def _release_in(
+    entry: OsEntry, toks: list[str], start: int, data: OsNames
+) -> tuple[str | None, str]:
     """The release named in ``toks`` from ``start`` on: the first plausible number that is
     not a bitness token, a range ("4/5/6/7", "2.6.x") or a lower bound ("3.x or later")."""
-    names_data = names()
     for i in range(start, len(toks)):
         token = toks[i]
         if token in entry.codenames:
@@ -783,7 +640,7 @@ def _release_in(entry: _OsEntry, toks: list[str], start: int) -> tuple[str | Non
             return entry.codenames[token], ""
         if token in _TESTING and entry.distro != "centos":
             return None, f"{token!r} is a rolling or testing release"
-        if token in names_data.arch_in_name or token in {"64", "32", "bit", "bits"}:
+        if token in data.arch_in_name or token in {"64", "32", "bit", "bits"}:
             continue
         if not _is_number(token):
             # "SP5" after a number is handled there; "11sp4" written together:
@@ -822,13 +679,14 @@ _ASSIGNMENT = re.compile(r"=\s*([0-9][0-9.]*)")
 
 
 def _unix_release(
-    entry: _OsEntry,
+    entry: OsEntry,
     toks: list[str],
     end: int,
     version: str,
     major: str,
     minor: str,
     read: _Read,
+    data: OsNames,
 ) -> tuple[str | None, str]:
     # 1. OSMajorVersion (os-release VERSION_ID; "VERSION = 11" from SuSE-release).
     if major:
@@ -849,7 +707,7 @@ def _unix_release(
             return None, f"{major!r} is a testing release"
         read.problems.append(f"OSMajorVersion {major!r} is not a {entry.display} release")
     # 2. The name ("RHEL 7.9", "CentOS release 6.10 (Final)", "SLES 12 SP5").
-    named, why_not = _release_in(entry, toks, end)
+    named, why_not = _release_in(entry, toks, end, data)
     if named:
         return named, ""
     if why_not:

@@ -1,8 +1,9 @@
 """Sources: each turns one kind of input into inventory tables.
 
 A source module exposes ``sniff(path, head: bytes) -> bool`` (does this file look like mine?)
-and ``load(path) -> SourceResult``. ``assess.sources.registry`` picks the module for a file
-and walks folders.
+and ``load(path, os_names=None) -> SourceResult`` (``os_names``: the guest OS names in use,
+for a source that checks OS names or architectures while reading; the built-in ones when
+None). ``assess.sources.registry`` picks the module for a file and walks folders.
 """
 
 from __future__ import annotations

@@ -16,6 +16,7 @@ import numpy as np
 
 from assess.model.diagnostics import InputError
 from assess.model.inventory import Inventory
+from assess.model.os_identity import OsNames
 from assess.sources import SourceResult, table_files, text_files
 from assess.sources.cell_values import (
     is_blank,
@@ -38,9 +39,11 @@ def sniff(path: str, head: bytes) -> bool:
     return any(_is_azure_migrate(headers) for _, headers in table_files.workbook_heads(path))
 
 
-def load(path: str) -> SourceResult:
+def load(path: str, os_names: OsNames | None = None) -> SourceResult:
+    """The machines of an Azure Migrate export; ``os_names`` (with ``--rules`` names) says
+    which OS names are readable, the built-in names when None."""
     data = text_files.read_bytes(path)
-    return _load_azure_migrate(path, table_files.read_workbook(path, data))
+    return _load_azure_migrate(path, table_files.read_workbook(path, data), os_names)
 
 
 def _boot_type(value: Any) -> int | None:
@@ -89,7 +92,9 @@ def _is_azure_migrate(headers: list[str]) -> bool:
     return {"machinename", "boottype"} <= keys
 
 
-def _load_azure_migrate(path: str, tables: list[Table]) -> SourceResult:
+def _load_azure_migrate(
+    path: str, tables: list[Table], os_names: OsNames | None = None
+) -> SourceResult:
     table = next((t for t in tables if _is_azure_migrate(t.headers)), None)
     if table is None:
         raise InputError(path, "no sheet with Machine Name and Boot Type columns")
@@ -118,7 +123,7 @@ def _load_azure_migrate(path: str, tables: list[Table]) -> SourceResult:
         vms["generation"] = vms["generation"].mask(moved)
     matched = match_fields(table.headers, _AZURE_FIELDS)
     if "os_name" in matched:
-        cell_warnings += unreadable_os_names(vms, path, matched.header("os_name"))
+        cell_warnings += unreadable_os_names(vms, path, matched.header("os_name"), os_names)
     return SourceResult(
         path=path,
         kind=KIND,

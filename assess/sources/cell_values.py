@@ -39,7 +39,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from assess.model.os_identity import architecture
+from assess.model.os_identity import OsNames, architecture
 
 Parser = Callable[[Any], Any]
 
@@ -641,18 +641,26 @@ def to_os_architecture(value: Any) -> str | None:
     return _os_architecture(value)
 
 
+def os_architecture_parser(os_names: OsNames | None) -> Parser:
+    """``to_os_architecture`` that also knows the architecture words of ``os_names`` (the
+    names of ``--rules`` folders merged in); ``to_os_architecture`` itself when None."""
+    if os_names is None:
+        return to_os_architecture
+    return functools.partial(_os_architecture, os_names=os_names)
+
+
 @functools.lru_cache(maxsize=1024)
 def _os_architecture_text(value: str) -> str | None:
     return _os_architecture(value)
 
 
-def _os_architecture(value: Any) -> str | None:
+def _os_architecture(value: Any, os_names: OsNames | None = None) -> str | None:
     if is_blank(value):
         return None
     text = to_text(value)
     if text is None:
         return None
-    arch, readable = architecture(text)
+    arch, readable = architecture(text, os_names)
     if arch is None and readable:
         return None  # 65535, "unknown": known to be unknown
     if arch is not None:

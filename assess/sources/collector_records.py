@@ -41,9 +41,11 @@ from assess.model.inventory import (
     table_from_rows,
     with_key_protector_nodes,
 )
+from assess.model.os_identity import OsNames
 from assess.sources import SourceResult, text_files
 from assess.sources.cell_values import (
     as_list,
+    os_architecture_parser,
     to_bool,
     to_boot_device,
     to_checkpoint_type,
@@ -57,7 +59,6 @@ from assess.sources.cell_values import (
     to_mac,
     to_media_type,
     to_on_off,
-    to_os_architecture,
     to_port_mirroring,
     to_private_vlan_mode,
     to_replication_state,
@@ -143,26 +144,33 @@ _KINDS = ("host", "vm", "end")
 _KIND_FIRST = re.compile(r'\{\s*"kind"\s*:\s*"(host|vm|end)"', re.IGNORECASE)
 
 
-def load(path: str) -> SourceResult:
-    """Read a collector output file. ``InputError`` when it holds no record at all."""
+def load(path: str, os_names: OsNames | None = None) -> SourceResult:
+    """Read a collector output file. ``InputError`` when it holds no record at all.
+    ``os_names`` (with ``--rules`` names) reads ProcessorArchitecture; built-in if None."""
     text = text_files.read_text(path)
     stripped = text.lstrip("\ufeff \t\r\n")
     if stripped.startswith("[") or _one_document(stripped):
         items = _array_items(text, path)
-        result = _parse(((line, None, item) for line, item in items), path, path)
+        result = _parse(((line, None, item) for line, item in items), path, path, os_names)
     else:
-        result = _parse_file_lines(text.split("\n"), path)
+        result = _parse_file_lines(text.split("\n"), path, os_names)
     if result.rows_read == 0:
         raise InputError(path, "no collector records (JSON objects with kind host, vm or end)")
     return result
 
 
-def parse_record_lines(lines: Iterable[str], origin: str, path_for_messages: str) -> SourceResult:
+def parse_record_lines(
+    lines: Iterable[str],
+    origin: str,
+    path_for_messages: str,
+    os_names: OsNames | None = None,
+) -> SourceResult:
     """Parse collector lines as they come (a file, or output received from a host).
 
     ``origin`` fills the ``origin`` column and prefixes ``source`` (``origin:line``);
     ``path_for_messages`` names the input in warnings. Line numbers count the strings
-    given, one per line (a string holding several lines is split).
+    given, one per line (a string holding several lines is split). ``os_names``: the
+    guest OS names in use (with ``--rules`` names); the built-in ones when None.
     """
 
     def numbered() -> Iterator[tuple[int, str | None, Any]]:
@@ -172,7 +180,7 @@ def parse_record_lines(lines: Iterable[str], origin: str, path_for_messages: str
                 number += 1
                 yield number, line, None
 
-    return _parse(numbered(), origin, path_for_messages)
+    return _parse(numbered(), origin, path_for_messages, os_names)
 
 
 def _one_document(text: str) -> bool:
@@ -315,13 +323,19 @@ class _State:
     truncated: bool = False
     warned_no_host: bool = False
     seen_keys: dict[str, int] = field(default_factory=dict)  # vm_key -> line
+    os_names: OsNames | None = None  # with the names of --rules folders; None: built-in
 
     def warn(self, line: int | None, column: str | None, message: str) -> None:
         self.warnings.append(RowWarning(self.path, line, column, message))
 
 
-def _parse(items: Iterable[tuple[int, str | None, Any]], origin: str, path: str) -> SourceResult:
-    state = _State(origin=origin, path=path)
+def _parse(
+    items: Iterable[tuple[int, str | None, Any]],
+    origin: str,
+    path: str,
+    os_names: OsNames | None = None,
+) -> SourceResult:
+    state = _State(origin=origin, path=path, os_names=os_names)
     with gc_paused():
         _read(state, items)
         return _finish(state)
@@ -384,7 +398,7 @@ class _Part:
     tables: dict[str, pd.DataFrame]
 
 
-def _parse_file_lines(lines: list[str], path: str) -> SourceResult:
+def _parse_file_lines(lines: list[str], path: str, os_names: OsNames | None) -> SourceResult:
     """``parse_record_lines`` of a file's lines, the second part read by a forked child.
 
     The file is cut just before a host record. There a sequential read carries over only
@@ -399,13 +413,13 @@ def _parse_file_lines(lines: list[str], path: str) -> SourceResult:
     if cut is not None:
         at = cut
         job = forked.start(
-            lambda report: _read_part(lines, at, path),
+            lambda report: _read_part(lines, at, path, os_names),
             name="gen2-assess-records",
             what=f"reading {path}",
         )
     if job is None or cut is None:
-        return parse_record_lines(lines, origin=path, path_for_messages=path)
-    state = _State(origin=path, path=path)
+        return parse_record_lines(lines, path, path, os_names)
+    state = _State(origin=path, path=path, os_names=os_names)
     with gc_paused():
         try:
             _read(state, _numbered(lines, 0, cut))
@@ -416,7 +430,7 @@ def _parse_file_lines(lines: list[str], path: str) -> SourceResult:
             raise
         part: _Part | None = job.wait()
         if part is None or not _joins(state, part.state):
-            return parse_record_lines(lines, origin=path, path_for_messages=path)
+            return parse_record_lines(lines, path, path, os_names)
         return _result(_merged(state, part.state), _concat(tables, part.tables))
 
 
@@ -436,10 +450,10 @@ def _numbered(lines: list[str], start: int, stop: int) -> Iterator[tuple[int, st
         yield index + 1, lines[index], None
 
 
-def _read_part(lines: list[str], cut: int, path: str) -> _Part | None:
+def _read_part(lines: list[str], cut: int, path: str, os_names: OsNames | None) -> _Part | None:
     """The child's part, read to the end of the file; None when its first line is not a
     host record that opens a section."""
-    state = _State(origin=path, path=path)
+    state = _State(origin=path, path=path, os_names=os_names)
     _read(state, _numbered(lines, cut, cut + 1))
     if state.section is None or state.section.line != cut + 1:
         return None
@@ -1010,7 +1024,8 @@ def _guest(reader: _Reader, record: Any, row: dict[str, Any], errors: list) -> N
     arch = items.get("processorarchitecture")
     if isinstance(arch, str):
         arch = arch.strip().strip("\x00")
-    row["os_architecture"] = reader.parse(arch, to_os_architecture, "guest.ProcessorArchitecture")
+    parser = os_architecture_parser(reader.state.os_names)
+    row["os_architecture"] = reader.parse(arch, parser, "guest.ProcessorArchitecture")
 
 
 def _integration_services(record: Any, row: dict[str, Any], errors: list) -> None:

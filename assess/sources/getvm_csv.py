@@ -26,6 +26,7 @@ import numpy as np
 
 from assess.model.diagnostics import InputError
 from assess.model.inventory import Inventory
+from assess.model.os_identity import OsNames
 from assess.sources import SourceResult, table_files, text_files
 from assess.sources.cell_values import (
     infer_day_first,
@@ -131,7 +132,8 @@ def sniff(path: str, head: bytes) -> bool:
     return csv_head is not None and _is_getvm(csv_head.headers, csv_head.type_name)
 
 
-def load(path: str) -> SourceResult:
+def load(path: str, os_names: OsNames | None = None) -> SourceResult:
+    """The VMs of a Get-VM export (which has no guest OS columns: ``os_names`` is unused)."""
     tables = table_files.read_tables(path)
     chosen = [t for t in tables if _is_getvm(t.headers, t.type_name)]
     if not chosen:  # read directly: any table with a VMName or Name column will do

@@ -11,6 +11,7 @@ from typing import Any
 
 from assess.model.diagnostics import InputError, RowWarning
 from assess.model.inventory import Inventory, make_vm_key, synthetic_vm_id, table_from_rows
+from assess.model.os_identity import OsNames
 from assess.sources import SourceResult, table_files, text_files
 from assess.sources.cell_values import (
     to_bool,
@@ -35,7 +36,8 @@ def sniff(path: str, head: bytes) -> bool:
     return text.startswith("{") and any(marker in text for marker in _NRI_MARKERS)
 
 
-def load(path: str) -> SourceResult:
+def load(path: str, os_names: OsNames | None = None) -> SourceResult:
+    """The VMs of an nri-hyperv report (no guest OS names in it: ``os_names`` is unused)."""
     data = text_files.read_bytes(path)
     return _load_nri(path, text_files.decode(data, path))
 

@@ -9,16 +9,20 @@ from __future__ import annotations
 import pandas as pd
 
 from assess.model.diagnostics import RowWarning
-from assess.model.os_identity import identify_os
+from assess.model.os_identity import OsNames, identify_os
 
 
-def unreadable_os_names(vms: pd.DataFrame, path: str, header: str) -> list[RowWarning]:
-    """One warning per row whose ``os_name`` names no operating system the tool knows."""
+def unreadable_os_names(
+    vms: pd.DataFrame, path: str, header: str, os_names: OsNames | None = None
+) -> list[RowWarning]:
+    """One warning per row whose ``os_name`` names no operating system the tool knows
+    (``os_names``: the names in use, with those of ``--rules`` folders; built-in if None)."""
     if "os_name" not in vms or vms.empty:
         return []
     names = vms["os_name"]
     verdicts = {
-        name: identify_os(name=name).family is None for name in names.dropna().unique().tolist()
+        name: identify_os(name=name, os_names=os_names).family is None
+        for name in names.dropna().unique().tolist()
     }
     warnings = []
     for name, source in zip(names, vms["source"], strict=True):

@@ -18,6 +18,7 @@ from types import ModuleType
 
 from assess.model.diagnostics import InputError, RowWarning
 from assess.model.inventory import Inventory
+from assess.model.os_identity import OsNames
 from assess.model.vocabulary import InputStatus
 from assess.sources import (
     SourceResult,
@@ -56,11 +57,17 @@ ProgressCallback = Callable[[str, int, int], None]
 
 
 def load_sources(
-    paths: Sequence[str], *, on_progress: ProgressCallback | None = None
+    paths: Sequence[str],
+    *,
+    on_progress: ProgressCallback | None = None,
+    os_names: OsNames | None = None,
 ) -> list[SourceResult]:
     """Read every input: files as given, folders walked (sorted, recursively).
 
-    ``on_progress(path, done, total)`` is called after each file is read. Raises
+    ``on_progress(path, done, total)`` is called after each file is read. ``os_names``
+    are the guest OS names in use (the built-in ones plus those of ``--rules`` folders,
+    ``load_os_names``): the sources that check OS names and architectures read them with
+    these; the built-in ones when None. Raises
     ``InputError`` for a missing path, an empty, binary or unrecognised file named on the
     command line, or a folder without any inventory file; never another exception for bad
     content. A data file inside a folder that is not an inventory is skipped: its result
@@ -72,7 +79,7 @@ def load_sources(
         if isinstance(module, InputError):
             results.append(skipped_result(path, module.reason))
         else:
-            results.append(module.load(path))
+            results.append(module.load(path, os_names))
         if on_progress is not None:
             on_progress(path, done, len(plan))
     return results

@@ -44,6 +44,7 @@ from python_calamine import CalamineWorkbook, SheetTypeEnum
 from assess.gc_pause import gc_paused
 from assess.model.diagnostics import InputError, RowWarning
 from assess.model.inventory import Inventory, table_from_rows
+from assess.model.os_identity import OsNames
 from assess.sources import SourceResult, table_files, text_files
 from assess.sources.cell_values import (
     is_blank,
@@ -224,7 +225,9 @@ class _Tab:
     where: str  # how warnings name it: "file.xlsx (vDisk)" or the CSV file
 
 
-def load(path: str) -> SourceResult:
+def load(path: str, os_names: OsNames | None = None) -> SourceResult:
+    """The VMs of an RVTools export. ``os_names`` is not read here: the guest OS names are
+    kept as written and identified with the facts."""
     data = text_files.read_bytes(path)
     if table_files.is_workbook(data[:8]):
         tabs = _read_workbook(path, data)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import dataclasses
+import functools
 import io
 import os
 
@@ -18,8 +19,10 @@ import numpy as np
 from assess.atomic import write_text_atomic
 from assess.model.diagnostics import InputError, RowWarning
 from assess.model.inventory import Inventory
+from assess.model.os_identity import OsNames
 from assess.sources import SourceResult, table_files, text_files
 from assess.sources.cell_values import (
+    os_architecture_parser,
     to_bool,
     to_boot_disk_format,
     to_com_port_count,
@@ -320,7 +323,9 @@ def sniff(path: str, head: bytes) -> bool:
     return csv_head is not None and _is_template(csv_head.headers)
 
 
-def load(path: str) -> SourceResult:
+def load(path: str, os_names: OsNames | None = None) -> SourceResult:
+    """The template's VM rows; ``os_names`` (with ``--rules`` names) reads OSName and
+    OSArchitecture, the built-in names when None."""
     tables = table_files.read_tables(path)
     chosen = [t for t in tables if _is_template(t.headers)]
     if not chosen:  # read directly: any table with a VM name column will do
@@ -328,8 +333,8 @@ def load(path: str) -> SourceResult:
     if not chosen:
         raise InputError(path, "no VMName column (or Name, VM, VM Name): not an inventory")
     if len(chosen) == 1 and len(tables) == 1:
-        return load_table(chosen[0], path)
-    return load_sheets(path, tables, chosen, load_table)
+        return load_table(chosen[0], path, os_names)
+    return load_sheets(path, tables, chosen, functools.partial(load_table, os_names=os_names))
 
 
 def load_sheets(path: str, tables: list[Table], chosen: list[Table], read) -> SourceResult:
@@ -363,7 +368,7 @@ def load_sheets(path: str, tables: list[Table], chosen: list[Table], read) -> So
 EXAMPLE_MARKER = "Example row:"
 
 
-def load_table(table: Table, path: str) -> SourceResult:
+def load_table(table: Table, path: str, os_names: OsNames | None = None) -> SourceResult:
     """The ``vms`` rows of one template table. Example rows (Notes starting with
     ``Example row:``) are skipped, and columns the template does not know are named once."""
     match = match_fields(table.headers, FIELDS)
@@ -404,10 +409,11 @@ def load_table(table: Table, path: str) -> SourceResult:
                 columns=[column[~example] for column in table.columns],
                 lines=table.lines[~example],
             )
-    vms, warnings = vms_from_table(table, FIELDS, kind=KIND, origin=path)
+    parsers = {"os_architecture": os_architecture_parser(os_names)}
+    vms, warnings = vms_from_table(table, FIELDS, kind=KIND, origin=path, parsers=parsers)
     matched = match_fields(table.headers, FIELDS)
     if "os_name" in matched:
-        warnings += unreadable_os_names(vms, path, matched.header("os_name"))
+        warnings += unreadable_os_names(vms, path, matched.header("os_name"), os_names)
     return SourceResult(
         path=path,
         kind=KIND,

@@ -147,6 +147,12 @@ def test_catalog_label_changes_with_the_catalog(tmp_path: Path) -> None:
     )
     assert catalog_label(load_catalog()) != catalog_label(load_catalog([folder]))
     assert "1 custom rule folder" in catalog_label(load_catalog([folder]))
+    assert "custom OS names" not in catalog_label(load_catalog([folder]))
+
+
+def test_catalog_label_says_when_os_names_were_added() -> None:
+    folder = Path(__file__).resolve().parents[1] / "fixtures" / "os_names" / "rules"
+    assert "1 custom rule folder, custom OS names, digest " in catalog_label(load_catalog([folder]))
 
 
 def test_client_must_be_text(tmp_path: Path) -> None:

@@ -83,6 +83,18 @@ def test_scan_two_hosts_and_a_closed_port(fleet, tmp_path: Path, monkeypatch, ca
     assert len(json.loads(again.read_text(encoding="utf-8"))["vms"]) == 20
 
 
+@pytest.mark.slow
+def test_scan_reads_guest_os_names_from_a_rules_folder(tmp_path: Path, monkeypatch) -> None:
+    fixtures = Path(__file__).resolve().parents[1] / "fixtures" / "os_names"
+    lines = (fixtures / "collector.jsonl").read_text(encoding="utf-8").splitlines()
+    monkeypatch.setenv("GEN2_TEST_PASSWORD", PASSWORD)
+    with FakeFleet([FakeHost(lines=lines, username="scanner", password=PASSWORD)]) as running:
+        args = [*scan_args(*running.urls, tmp_path=tmp_path), "--rules", str(fixtures / "rules")]
+        assert main(args) == 0
+    vm = json.loads((tmp_path / "scan.json").read_text(encoding="utf-8"))["vms"][0]
+    assert (vm["facts"]["os_display"], vm["facts"]["os_arch"]) == ("ContosoOS 9", "x64")
+
+
 def test_wrong_password_is_auth_failed(fleet, tmp_path: Path, monkeypatch, capsys) -> None:
     _, running = fleet
     monkeypatch.setenv("GEN2_TEST_PASSWORD", "not-the-password")

@@ -7,7 +7,9 @@ from pathlib import Path
 import pytest
 
 from assess.engine.catalog import load_catalog
+from assess.engine.policy import Policy
 from assess.model.diagnostics import InputError
+from assess.model.os_name_data import builtin_names
 
 GOOD = """
 [[rule]]
@@ -113,3 +115,12 @@ def test_alias_finds_the_renamed_rule(tmp_path: Path) -> None:
     text = GOOD + 'aliases = ["OLD001"]\n'
     catalog = load_catalog([write(tmp_path / "r", text)])
     assert catalog.get("old001").id == "CUST001"
+
+
+def test_os_names_of_a_rules_folder_are_on_the_catalog_not_rules() -> None:
+    folder = Path(__file__).resolve().parents[1] / "fixtures" / "os_names" / "rules"
+    catalog = load_catalog([folder])
+    assert len(catalog.rules) == len(load_catalog().rules)
+    assert catalog.os_names.extra_files == (str(folder / "os-names.toml"),)
+    assert load_catalog().os_names is builtin_names()
+    assert Policy.empty().apply_to_catalog(catalog).os_names is catalog.os_names

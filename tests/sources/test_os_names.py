@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
-import pandas as pd
+from pathlib import Path
 
+import pandas as pd
+import pytest
+
+from assess.model.os_name_data import load_os_names
+from assess.sources import collector_records, template
 from assess.sources.os_names import unreadable_os_names
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "os_names"
 
 
 def test_an_unknown_name_is_a_warning_with_line_and_column_and_is_kept() -> None:
@@ -30,3 +37,23 @@ def test_recognised_names_and_blanks_give_no_warning() -> None:
         }
     )
     assert unreadable_os_names(vms, "a", "OSName") == []
+
+
+def test_names_from_a_rules_folder_are_recognised() -> None:
+    vms = pd.DataFrame({"os_name": pd.array(["ContosoOS 8.6"], "string"), "source": ["inv.csv:2"]})
+    assert len(unreadable_os_names(vms, "inv.csv", "OSName")) == 1
+    extra = load_os_names([FIXTURES / "rules"])
+    assert unreadable_os_names(vms, "inv.csv", "OSName", extra) == []
+
+
+@pytest.mark.parametrize(
+    ("module", "file"), [(template, "inventory.csv"), (collector_records, "collector.jsonl")]
+)
+def test_sources_read_architecture_words_from_a_rules_folder(module, file: str) -> None:
+    path = str(FIXTURES / file)
+    plain = module.load(path)
+    assert any("'IA-32e' is not a known architecture" in str(w) for w in plain.warnings)
+    assert plain.inventory.vms["os_architecture"].isna().iloc[0]
+    extra = module.load(path, load_os_names([FIXTURES / "rules"]))
+    assert extra.warnings == []
+    assert extra.inventory.vms["os_architecture"].iloc[0] == "IA-32e"  # kept as written
