@@ -40,6 +40,7 @@ import numpy as np
 import pandas as pd
 
 from assess.model.os_identity import OsNames, architecture
+from assess.model.os_name_data import builtin_names
 
 Parser = Callable[[Any], Any]
 
@@ -644,8 +645,8 @@ def to_os_architecture(value: Any) -> str | None:
 def os_architecture_parser(os_names: OsNames | None) -> Parser:
     """``to_os_architecture`` that also knows the architecture words of ``os_names`` (the
     names of ``--rules`` folders merged in); ``to_os_architecture`` itself when None."""
-    if os_names is None:
-        return to_os_architecture
+    if os_names is None or os_names is builtin_names():
+        return to_os_architecture  # cached per distinct text
     return functools.partial(_os_architecture, os_names=os_names)
 
 

@@ -460,7 +460,7 @@ def _read_part(lines: list[str], cut: int, path: str, os_names: OsNames | None) 
     _read(state, _numbered(lines, cut + 1, len(lines)))
     _close_section(state, at_end=True)
     tables = _tables(state)
-    state.tables = {}
+    state.tables, state.os_names = {}, None  # the parent has both: not sent back
     return _Part(state, tables)
 
 
