@@ -12,6 +12,7 @@ per distinct combination of KVP values (an estate has a few dozen, not one per V
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -543,6 +544,21 @@ def _format_from_path(paths: pd.Series) -> pd.Series:
     return ext.map(_EXTENSION_FORMAT).astype(STRING)
 
 
+def _per_distinct(values: pd.Series, derive: Callable[[pd.Series], pd.Series]) -> pd.Series:
+    """``derive(values)`` worked out once per distinct value: a few host OS versions, disk
+    labels or configuration versions repeat over thousands of rows. ``derive`` must treat
+    each value on its own (NA included), as the ``str`` methods do."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    if len(uniques) * 2 > len(values):
+        return derive(values)
+    distinct = pd.Series(uniques, dtype=values.dtype)
+    na = pd.Series([pd.NA], dtype=values.dtype)
+    derived = derive(pd.concat([distinct, na], ignore_index=True))  # NA is the last row
+    taken = derived.iloc[np.where(codes < 0, len(uniques), codes)]
+    taken.index = values.index
+    return taken
+
+
 def _said(vms: pd.DataFrame, collector: str, rvtools: str) -> pd.Series:
     """Evidence per VM: what the collector call is, or which RVTools tab and column."""
     from_rvtools = vms["source_kind"].eq("rvtools").fillna(False).to_numpy()
@@ -555,15 +571,19 @@ def _disk_facts(b: _Builder, vms: pd.DataFrame, disks: pd.DataFrame, from_where:
     d["generation"] = d["vm_key"].map(vms["generation"])
     vmware = d["vm_key"].map(b.values["source_platform"]).eq("vmware").fillna(False)
     passthrough = d["disk_number"].notna() | d["raw_mapping"].fillna(False)
-    fmt = d["vhd_format"].fillna(_format_from_path(d["path"]))
+    fmt = d["vhd_format"]
+    unnamed = fmt.isna()
+    if unnamed.any():  # the format from the file name only where the inventory has none
+        fmt = fmt.fillna(_format_from_path(d.loc[unnamed, "path"]))
     fmt = fmt.mask(passthrough, "PassThrough")
     d["format"] = fmt
     # Gen 1 BIOS boots the first hard disk on the IDE controllers (0:0, 0:1, 1:0, 1:1).
     # A VMware VM boots from its first hard disk ("Hard disk 1"), whatever the bus.
     bootable = d["controller_type"].eq("IDE").fillna(False) & d["generation"].ne(2).fillna(True)
     gen2_boot = d["controller_type"].eq("SCSI").fillna(False) & d["generation"].eq(2).fillna(False)
-    d["disk_order"] = pd.to_numeric(
-        d["label"].str.extract(r"(\d+)\s*$", expand=False), errors="coerce"
+    d["disk_order"] = _per_distinct(
+        d["label"],
+        lambda label: pd.to_numeric(label.str.extract(r"(\d+)\s*$", expand=False), errors="coerce"),
     )
     candidates = d[(bootable | gen2_boot) & ~vmware | vmware].sort_values(
         ["vm_key", "disk_order", "controller_number", "controller_location"], na_position="last"
@@ -912,8 +932,11 @@ def _vm_facts(b: _Builder, vms: pd.DataFrame, from_where: pd.Series) -> None:
         template + "ReplicationState = " + vms["replication_state"].astype(STRING),
     )
     b.set("config_version", vms["config_version"], template + "Version")
-    number = pd.to_numeric(
-        vms["config_version"].str.extract(r"^\s*(\d+(?:\.\d+)?)")[0], errors="coerce"
+    number = _per_distinct(
+        vms["config_version"],
+        lambda version: pd.to_numeric(
+            version.str.extract(r"^\s*(\d+(?:\.\d+)?)")[0], errors="coerce"
+        ),
     )
     b.set("config_version_number", number, template + "Version")
     b.set("is_clustered", vms["is_clustered"], template + "IsClustered")
@@ -962,10 +985,16 @@ def _host_facts(b: _Builder, vms: pd.DataFrame, hosts: pd.DataFrame) -> None:
         display,
         _said(vms, "collector: host Win32_OperatingSystem", "RVTools: vHost ESX Version"),
     )
-    b.set("host_gen2_capable", _host_windows_version(version), "collector: host OS version")
+    b.set(
+        "host_gen2_capable",
+        _per_distinct(version, _host_windows_version),
+        "collector: host OS version",
+    )
     declared = vms["host_os"]
     b.fill("host_os", declared, "inventory: HostOS")
-    b.fill("host_gen2_capable", _host_capable_from_text(declared), "inventory: HostOS")
+    b.fill(
+        "host_gen2_capable", _per_distinct(declared, _host_capable_from_text), "inventory: HostOS"
+    )
     # Configuration version 5.0 appeared with WS2012 R2; such a VM lives on a Gen 2 host.
     config = b.values["config_version_number"]
     b.fill(

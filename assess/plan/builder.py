@@ -123,13 +123,27 @@ def _keys_with_nul(frames: Iterable[pd.DataFrame]) -> set[str]:
     return keys
 
 
-def _by_vm(frame: pd.DataFrame) -> dict[str, list[dict[str, Any]]]:
-    grouped: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for row in _records(frame):
-        key = _text(row, "vm_key")
-        if key is not None:
-            grouped[key].append(row)
-    return grouped
+class _RowsByVm:
+    """A device table's rows grouped by VM, each made a dict (as ``_records`` makes them)
+    only when its VM asks: only the VMs with a conversion script do, about half."""
+
+    def __init__(self, frame: pd.DataFrame) -> None:
+        self.names = list(frame.columns)
+        lists = [frame[name].to_numpy(dtype=object, na_value=None).tolist() for name in self.names]
+        self.rows = list(zip(*lists, strict=True)) if lists else []
+        self.positions: dict[str, list[int]] = defaultdict(list)
+        if "vm_key" in frame.columns:
+            for position, key in enumerate(lists[self.names.index("vm_key")]):
+                if key is not None:
+                    self.positions[str(key)].append(position)
+
+    def get(self, key: str) -> list[dict[str, Any]]:
+        """The rows of the VM ``key``, in table order ([] when it has none)."""
+        positions = self.positions.get(key)
+        if not positions:
+            return []
+        names, rows = self.names, self.rows
+        return [dict(zip(names, rows[position], strict=True)) for position in positions]
 
 
 def _gen2_name(path: str) -> str:
@@ -211,9 +225,9 @@ class PlanBuilder:
         self.assessment = assessment
         vms = inventory.vms
         self.inventory_vms = {_text(r, "vm_key"): r for r in _records(vms, INVENTORY_COLUMNS)}
-        self.nics = _by_vm(inventory["nics"])
-        self.disks = _by_vm(inventory["disks"])
-        self.dvds = _by_vm(inventory["dvd_drives"])
+        self.nics = _RowsByVm(inventory["nics"])
+        self.disks = _RowsByVm(inventory["disks"])
+        self.dvds = _RowsByVm(inventory["dvd_drives"])
         self.hosts = {(_text(r, "host") or "").lower(): r for r in _records(inventory["hosts"])}
         # PowerShell and its parsers stop at a NUL inside a literal: no script can quote it.
         self.nul_keys = _keys_with_nul(
@@ -386,7 +400,7 @@ class PlanBuilder:
     # --- devices ------------------------------------------------------------------------------
 
     def _adapters(self, key: str, inv: Mapping[str, Any]) -> tuple[Adapter, ...] | None:
-        rows = self.nics.get(key, [])
+        rows = self.nics.get(key)
         if not rows and not _bool(inv, "nics_listed"):
             return None
         return tuple(_adapter(r, index) for index, r in enumerate(rows))
@@ -394,7 +408,7 @@ class PlanBuilder:
     def _disks(
         self, key: str, inv: Mapping[str, Any], row: Mapping[str, Any], path: str
     ) -> tuple[Disk, ...] | None:
-        rows = self.disks.get(key, [])
+        rows = self.disks.get(key)
         if not rows and not _bool(inv, "disks_listed"):
             return None
         boot_location = _text(row, "boot_disk_location")
@@ -453,7 +467,7 @@ class PlanBuilder:
         return tuple(disks)
 
     def _dvds(self, key: str, inv: Mapping[str, Any], used: int) -> tuple[DvdDrive, ...] | None:
-        rows = self.dvds.get(key, [])
+        rows = self.dvds.get(key)
         if not rows and not _bool(inv, "dvd_drives_listed"):
             return None
         drives: list[DvdDrive] = []

@@ -3,6 +3,11 @@
 The builder fills these from the assessment and the inventory; the renderers only read them.
 A value the inventory did not record is ``None``; the host script then reads it from the
 Generation 1 VM when it runs (listed in ``VmPlan.read_at_run_time``), never guesses it.
+
+The classes are plain dataclasses, not frozen ones: nothing changes an object after the
+builder made it (steps the builder shares between VMs included), and a frozen dataclass
+sets each field through ``object.__setattr__``, which made building a 20,000-VM plan a
+third slower (1.36 s against 0.98 s).
 """
 
 from __future__ import annotations
@@ -22,7 +27,7 @@ GUEST_SCRIPT_KIND = {"mbr2gpt": "mbr2gpt", "recapture": "recapture", "linux-efi"
 NO_CONVERSION_VERDICTS = ("blocked", "needs-data", "stays-gen1", "already-gen2")
 
 
-@dataclass(frozen=True)
+@dataclass
 class Adapter:
     """One network adapter of the Generation 1 VM, as the Generation 2 VM gets it."""
 
@@ -49,7 +54,7 @@ class Adapter:
     vlan_secondary: str | None = None  # one id, or a list for Promiscuous
 
 
-@dataclass(frozen=True)
+@dataclass
 class Disk:
     """One hard disk: where it sat on Generation 1 and where it goes on Generation 2 (SCSI)."""
 
@@ -70,7 +75,7 @@ class Disk:
     qos_max_iops: int | None = None
 
 
-@dataclass(frozen=True)
+@dataclass
 class DvdDrive:
     """A DVD drive with an ISO (physical and empty drives are not carried over)."""
 
@@ -82,7 +87,7 @@ class DvdDrive:
     controller_location: int
 
 
-@dataclass(frozen=True)
+@dataclass
 class Settings:
     """VM-level settings; ``None`` = not in the inventory (read from the VM at run time)."""
 
@@ -113,7 +118,7 @@ RUNTIME_SETTINGS: tuple[str, ...] = tuple(
 )
 
 
-@dataclass(frozen=True)
+@dataclass
 class Firmware:
     secure_boot: bool
     template: str | None  # MicrosoftWindows | MicrosoftUEFICertificateAuthority | None (off)
@@ -123,7 +128,7 @@ class Firmware:
     vtpm_reason: str
 
 
-@dataclass(frozen=True)
+@dataclass
 class Cluster:
     cluster: str | None
     group: str | None  # the Gen 1 VM's cluster role (group) name, None = unknown
@@ -131,14 +136,14 @@ class Cluster:
     possible_owners: tuple[str, ...]  # nodes that may run the VM (for the vTPM check)
 
 
-@dataclass(frozen=True)
+@dataclass
 class Replica:
     primary_server: str | None
     replica_server: str | None
     frequency_seconds: int | None
 
 
-@dataclass(frozen=True)
+@dataclass
 class Step:
     """One step of a runbook. ``kind`` tells the renderer what to emit; ``check`` is the
     precondition the script tests first (a done step is skipped on a re-run)."""
@@ -150,7 +155,7 @@ class Step:
     ref: int | None = None  # index into adapters / disks / dvd_drives for per-device steps
 
 
-@dataclass(frozen=True)
+@dataclass
 class VmPlan:
     vm_key: str
     id: str | None  # the Hyper-V VM id (None when the inventory had none)

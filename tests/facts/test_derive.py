@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from assess.facts import derive as derive_module
 from assess.facts.derive import derive_facts
 from assess.facts.support_matrix import SupportMatrix
 from assess.model.inventory import Inventory, table_from_rows
@@ -298,3 +299,23 @@ def test_pxe_column_without_a_legacy_adapter_is_not_network_boot() -> None:
     vm = facts([template_vm(pxe_boot=True, legacy_nic_count=0)]).loc["t"]
     assert not vm["boot_from_network"]
     assert "no legacy network adapter" in vm["boot_from_network.evidence"]
+
+
+@pytest.mark.parametrize(
+    "derive",
+    [derive_module._host_windows_version, derive_module._host_capable_from_text],
+    ids=["host version", "host OS text"],
+)
+def test_worked_out_per_distinct_value_as_for_every_row(derive) -> None:
+    values = pd.Series(
+        ["10.0.17763", None, "6.2.9200", "Windows Server 2012 R2", "10.0.17763", None] * 5,
+        index=range(100, 130),
+        dtype="string",
+    )
+    once = derive_module._per_distinct(values, derive)
+    every = derive(values)
+    assert once.index.equals(values.index)
+    assert once.dtype == every.dtype
+    assert once.equals(every)
+    # Mostly distinct values: worked out row by row, the same.
+    assert derive_module._per_distinct(values.iloc[:3], derive).equals(derive(values.iloc[:3]))

@@ -107,11 +107,13 @@ def plan_document(plan: Plan) -> dict:
 
 
 def _jsonable(value: object) -> object:
-    """Dataclasses of the model as their fields (steps numbered), for ``json.dumps``."""
+    """Dataclasses of the model as their fields (steps numbered), for ``json.dumps``: the
+    encoder only reads them, so a dataclass other than ``VmPlan`` gives its own ``__dict__``."""
+    if not isinstance(value, VmPlan):
+        return value.__dict__
     fields = dict(value.__dict__)
-    if isinstance(value, VmPlan):
-        fields["convertible"] = value.convertible
-        fields["steps"] = [{"number": n, **step.__dict__} for n, step in enumerate(value.steps, 1)]
+    fields["convertible"] = value.convertible
+    fields["steps"] = [{"number": n, **step.__dict__} for n, step in enumerate(value.steps, 1)]
     return fields
 
 
