@@ -98,9 +98,14 @@ def _records(frame: pd.DataFrame, columns: Iterable[str] | None = None) -> list[
         return []
     if columns is not None:
         frame = frame[[c for c in columns if c in frame.columns]]
-    names = list(frame.columns)
-    lists = [frame[name].to_numpy(dtype=object, na_value=None).tolist() for name in names]
+    names, lists = _column_lists(frame)
     return [dict(zip(names, values, strict=True)) for values in zip(*lists, strict=True)]
+
+
+def _column_lists(frame: pd.DataFrame) -> tuple[list[str], list[list[Any]]]:
+    """The column names, and each column as a list of plain Python values (NA as None)."""
+    names = list(frame.columns)
+    return names, [frame[name].to_numpy(dtype=object, na_value=None).tolist() for name in names]
 
 
 def _keys_with_nul(frames: Iterable[pd.DataFrame]) -> set[str]:
@@ -128,8 +133,7 @@ class _RowsByVm:
     only when its VM asks: only the VMs with a conversion script do, about half."""
 
     def __init__(self, frame: pd.DataFrame) -> None:
-        self.names = list(frame.columns)
-        lists = [frame[name].to_numpy(dtype=object, na_value=None).tolist() for name in self.names]
+        self.names, lists = _column_lists(frame)
         self.rows = list(zip(*lists, strict=True)) if lists else []
         self.positions: dict[str, list[int]] = defaultdict(list)
         if "vm_key" in frame.columns:
