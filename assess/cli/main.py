@@ -187,6 +187,13 @@ def build_parser() -> argparse.ArgumentParser:
     verify_cmd.add_argument("--xlsx", metavar="F", help="write the Verification sheet to F")
     verify_cmd.add_argument("--json", metavar="F", help="write the result as JSON to F")
     verify_cmd.add_argument("--all", action="store_true", help="show every VM and difference")
+    verify_cmd.add_argument(
+        "--rules",
+        metavar="DIR",
+        action="append",
+        default=[],
+        help="extra rule folder: its os-names.toml adds guest OS names",
+    )
     verify_cmd.add_argument("--quiet", "-q", action="store_true")
     anonymize = commands.add_parser(
         "anonymize",

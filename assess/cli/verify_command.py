@@ -7,21 +7,36 @@ import sys
 from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from assess.cli.exits import EXIT_FAIL_ON, EXIT_OK, EXIT_PARTIAL
 from assess.model.diagnostics import InputError
+
+if TYPE_CHECKING:
+    from assess.model.os_name_data import OsNames
 
 EXIT_UNEXPECTED = EXIT_FAIL_ON  # 1: an unexpected difference
 EXIT_CODES = {"ok": EXIT_OK, "unexpected": EXIT_UNEXPECTED, "partial": EXIT_PARTIAL}
 
 
-def _read(path: str, label: str) -> list:
+def _read(path: str, label: str, os_names: OsNames) -> list:
     from assess.sources.registry import load_sources
 
-    results = load_sources([path])
+    results = load_sources([path], os_names=os_names)
     if not any(len(r.inventory.vms) for r in results):
         raise InputError(path, f"no VMs in the {label} inventory")
     return results
+
+
+def _os_names(folders: list[str]) -> OsNames:
+    """The guest OS names: the built-in ones plus the ``os-names.toml`` of each ``--rules``
+    folder (its rule files are ``run``'s and ``plan``'s business, not read here)."""
+    from assess.model.os_name_data import load_os_names
+
+    for folder in folders:
+        if not Path(folder).is_dir():
+            raise InputError(folder, "rules folder not found")
+    return load_os_names(folders)
 
 
 def run_verify(args: argparse.Namespace) -> int:
@@ -38,8 +53,9 @@ def run_verify(args: argparse.Namespace) -> int:
     from assess.verify.compare import verify
     from assess.verify.plan_file import load_plan
 
-    before = _read(args.before, "BEFORE")
-    after = _read(args.after, "AFTER")
+    os_names = _os_names(args.rules)
+    before = _read(args.before, "BEFORE", os_names)
+    after = _read(args.after, "AFTER", os_names)
     plan = load_plan(args.plan) if args.plan else None
 
     errors = make_console(stream=sys.stderr)
@@ -53,6 +69,7 @@ def run_verify(args: argparse.Namespace) -> int:
         Inventory.concat(r.inventory for r in after),
         plan,
         partial_inputs=partial,
+        os_names=os_names,
     )
     verification.generated_at = datetime.now(UTC)
     verification.before_inputs = [asdict(summarize_input(r)) for r in before]

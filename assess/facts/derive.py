@@ -20,7 +20,7 @@ import pandas as pd
 
 from assess.facts.support_matrix import SupportMatrix, version_tuple
 from assess.model.inventory import BOOL, FLOAT, INT, STRING, Inventory
-from assess.model.os_identity import OsNames, identify_os
+from assess.model.os_identity import GUEST_COLUMNS, OsNames, identify_guest
 
 _GUEST_HOW_VMWARE = (
     "VMware: power the VM on with VMware Tools running and export RVTools again "
@@ -318,16 +318,7 @@ def _shared_texts(texts: pd.Series) -> pd.Series:
 
 # --- guest OS -----------------------------------------------------------------------------
 
-_GUEST_INPUTS = (
-    "os_name",
-    "os_version",
-    "os_major",
-    "os_minor",
-    "os_build",
-    "os_product_type",
-    "os_architecture",
-    "source_kind",
-)
+_GUEST_INPUTS = (*GUEST_COLUMNS, "source_kind")
 #: How the evidence names a source's guest fields.
 _GUEST_ORIGIN = {
     "collector": "KVP",
@@ -351,18 +342,7 @@ def _guest_facts(
     rows = {}
     for combo in combos.itertuples(index=False, name=None):
         *fields, kind = combo
-        name, version, major, minor, build, product, arch = fields
-        os = identify_os(
-            name=name,
-            version=version,
-            major=major,
-            minor=minor,
-            build=build,
-            product_type=product,
-            arch=arch,
-            origin=_GUEST_ORIGIN.get(kind or "", "inventory"),
-            os_names=os_names,
-        )
+        os = identify_guest(fields, _GUEST_ORIGIN.get(kind or "", "inventory"), os_names)
         entry = matrix.lookup(os.distro, os.version_key)
         gen2 = secure = note = path = None
         support_evidence = None

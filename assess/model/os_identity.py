@@ -23,12 +23,20 @@ single-quantifier pattern; everything after that walks the token list.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from assess.model.os_name_data import OsEntry, OsNames, builtin_names
 from assess.model.os_tokens import MAX_NAME, arch_key, tokens
 
-__all__ = ["OsIdentity", "OsNames", "architecture", "identify_os"]
+__all__ = [
+    "GUEST_COLUMNS",
+    "OsIdentity",
+    "OsNames",
+    "architecture",
+    "identify_guest",
+    "identify_os",
+]
 
 WINDOWS = "windows"
 
@@ -135,6 +143,36 @@ class _Read:
             return ""
         joined = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
         return f" from {self.origin + ' ' if self.origin else ''}{joined}"
+
+
+#: The inventory's ``vms`` columns that say what the guest is, in ``identify_guest`` order.
+GUEST_COLUMNS: tuple[str, ...] = (
+    "os_name",
+    "os_version",
+    "os_major",
+    "os_minor",
+    "os_build",
+    "os_product_type",
+    "os_architecture",
+)
+
+
+def identify_guest(
+    values: Sequence[object], origin: str = "", os_names: OsNames | None = None
+) -> OsIdentity:
+    """``identify_os`` of one VM's ``GUEST_COLUMNS`` values, given in that order."""
+    name, version, major, minor, build, product, arch = values
+    return identify_os(
+        name=name,
+        version=version,
+        major=major,
+        minor=minor,
+        build=build,
+        product_type=product,
+        arch=arch,
+        origin=origin,
+        os_names=os_names,
+    )
 
 
 def identify_os(

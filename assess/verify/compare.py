@@ -45,6 +45,7 @@ from enum import StrEnum
 from typing import Any
 
 from assess.model.inventory import Inventory, make_vm_key
+from assess.model.os_identity import OsNames
 from assess.verify.devices import compare_devices, compare_disks, compare_nics
 from assess.verify.fields import ROLLBACK_FIELDS, VM_FIELDS, Context, Row, folded
 from assess.verify.findings import Difference, Findings, NotCompared, compare_field
@@ -154,8 +155,11 @@ def verify(
     plan: Sequence[PlannedVm] | None = None,
     *,
     partial_inputs: Sequence[str] = (),
+    os_names: OsNames | None = None,
 ) -> Verification:
-    """Compare every VM to verify (see the module docstring) and collect the results."""
+    """Compare every VM to verify (see the module docstring) and collect the results.
+    ``os_names``: the guest OS names the Secure Boot checks read the old VM's guest with
+    (``load_os_names``); the built-in ones when None."""
     old, new = Side(before), Side(after)
     results: list[VmResult] = []
     notes: list[str] = []
@@ -165,7 +169,7 @@ def verify(
             if vm.get("generation") == 2:
                 skipped += 1
                 continue
-            results.append(_verify_vm(vm, old, new, None))
+            results.append(_verify_vm(vm, old, new, None, os_names))
         if skipped:
             notes.append(f"{skipped:,} VM(s) of BEFORE are Generation 2 already: not verified")
     else:
@@ -176,7 +180,7 @@ def verify(
                 results.append(_not_in_before(planned))
                 continue
             planned_keys.add(in_before["vm_key"])
-            results.append(_verify_vm(in_before, old, new, planned))
+            results.append(_verify_vm(in_before, old, new, planned, os_names))
         skipped = sum(1 for vm in old.vms if vm["vm_key"] not in planned_keys)
         waiting = [
             r.name
@@ -237,7 +241,9 @@ def _not_in_before(planned: PlannedVm) -> VmResult:
 # -- one VM -------------------------------------------------------------------------------
 
 
-def _verify_vm(vm: Row, old: Side, new: Side, planned: PlannedVm | None) -> VmResult:
+def _verify_vm(
+    vm: Row, old: Side, new: Side, planned: PlannedVm | None, os_names: OsNames | None
+) -> VmResult:
     real_id = vm.get("vm_id_synthetic") is not True and bool(vm.get("vm_id"))
     target = planned.target if planned is not None else None
     rollback = new.by_key.get(vm["vm_key"]) if real_id else None
@@ -306,7 +312,9 @@ def _verify_vm(vm: Row, old: Side, new: Side, planned: PlannedVm | None) -> VmRe
             "converted although the plan does not convert it"
             + (f" ({planned.reason})" if planned.reason else ""),
         )
-    ctx = Context(before=vm, after=new_vm, vm_before=vm, vm_after=new_vm, plan=target)
+    ctx = Context(
+        before=vm, after=new_vm, vm_before=vm, vm_after=new_vm, plan=target, os_names=os_names
+    )
     for spec in VM_FIELDS:
         compare_field(spec, ctx, spec.column, found)
     _check_rollback(vm, rollback, findable, found, target.kept_name if target else None)

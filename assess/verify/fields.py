@@ -27,7 +27,10 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
+
+from assess.model.os_identity import GUEST_COLUMNS, OsNames, identify_guest
 
 SAME, NOT_LESS, TARGET = "same", "not-less", "target"
 
@@ -82,6 +85,8 @@ class Context:
     matched_by: str = ""  # how an adapter or disk pair was found
     boot_pair: bool = False  # the disks both VMs boot from (first in slot order)
     rank_kept: bool | None = None  # disks: relative order among paired disks unchanged
+    #: The guest OS names in use (built-in plus ``--rules`` folders); None: the built-in.
+    os_names: OsNames | None = None
 
 
 #: ``(before, after, context) -> reason`` when the change is expected, else None.
@@ -137,20 +142,25 @@ def file_stem(path: Any) -> str:
     return stem.casefold()
 
 
-def guest_family(vm: Row) -> str | None:
-    """``windows``, ``linux``, ``freebsd`` or None, from the guest OS name the VM reported."""
-    name = vm.get("os_name")
-    if not isinstance(name, str) or not name.strip():
-        return None
-    text = name.casefold()
-    if "windows" in text:
-        return "windows"
-    if "freebsd" in text:
-        return "freebsd"
-    linux = ("linux", "ubuntu", "debian", "centos", "red hat", "rhel", "suse", "rocky", "alma")
-    if any(word in text for word in linux):
-        return "linux"
-    return None
+#: The families whose Secure Boot needs are known; others (unsupported, other) are unknown.
+_CHECKED_FAMILIES = frozenset({"windows", "linux", "freebsd"})
+
+
+def guest_family(vm: Row, os_names: OsNames | None = None) -> str | None:
+    """``windows``, ``linux``, ``freebsd`` or None (unknown: not checked), from what the VM
+    reported about its guest OS, read as the facts read it (``identify_guest``, so ``verify``
+    judges a guest as ``run`` and ``plan`` do) with ``os_names``: the names in use, the
+    built-in ones plus those of ``--rules`` folders; the built-in ones when None.
+    """
+    # The columns are text (or None) in an inventory's rows: a cache key as they are.
+    return _family(tuple(vm.get(column) for column in GUEST_COLUMNS), os_names)
+
+
+@lru_cache(maxsize=4096)
+def _family(values: tuple[Any, ...], os_names: OsNames | None) -> str | None:
+    """One identification per distinct guest text (and names object: hashed by identity)."""
+    family = identify_guest(values, os_names=os_names).family
+    return family if family in _CHECKED_FAMILIES else None
 
 
 WINDOWS_TEMPLATE = "MicrosoftWindows"
@@ -266,7 +276,7 @@ def _wanted_secure_boot(ctx: Context) -> tuple[bool | None, str]:
     """Whether Secure Boot should be on, and on what authority."""
     if ctx.plan is not None and ctx.plan.secure_boot is not None:
         return ctx.plan.secure_boot, "the plan"
-    family = guest_family(ctx.vm_before)
+    family = guest_family(ctx.vm_before, ctx.os_names)
     if family == "windows":
         return True, "a Windows guest"
     if family == "freebsd":
@@ -290,7 +300,7 @@ def _template(after: Any, ctx: Context) -> tuple[bool, str]:
         if folded(after) == folded(wanted):
             return True, f"Secure Boot template {after}, as planned"
         return False, f"Secure Boot template {after}; the plan says {wanted}"
-    family = guest_family(ctx.vm_before)
+    family = guest_family(ctx.vm_before, ctx.os_names)
     needed = {"windows": WINDOWS_TEMPLATE, "linux": UEFI_CA_TEMPLATE}.get(family or "")
     if needed is None:
         return True, f"Secure Boot template {after} (guest OS unknown: not checked)"

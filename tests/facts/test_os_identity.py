@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assess.model.os_identity import architecture, identify_os
+from assess.model.os_identity import GUEST_COLUMNS, architecture, identify_guest, identify_os
 
 
 @pytest.mark.parametrize(
@@ -265,6 +265,21 @@ def test_an_unrecognised_name_stays_unknown_and_says_so() -> None:
     guest = identify_os(name="Acme Appliance OS", origin="template")
     assert guest.family is None and guest.distro is None
     assert guest.evidence.startswith("unrecognised OS from template OSName 'Acme Appliance OS'")
+
+
+def test_identify_guest_reads_the_inventory_columns_in_order() -> None:
+    row = {
+        "os_name": None,
+        "os_version": "6.3.9600",
+        "os_major": None,
+        "os_minor": None,
+        "os_build": None,
+        "os_product_type": "1",
+        "os_architecture": "0",
+    }
+    os = identify_guest([row[column] for column in GUEST_COLUMNS], origin="KVP")
+    assert (os.display, os.arch) == ("Windows 8.1", "x86")
+    assert os.evidence.startswith("Windows 8.1 from KVP ")
 
 
 # --- safety ----------------------------------------------------------------------------------
