@@ -409,15 +409,14 @@ def _parse_file_lines(lines: list[str], path: str, os_names: OsNames | None) -> 
     in one go: the result is the sequential one either way.
     """
     cut = _cut_line(lines)
-    job = None
-    if cut is not None:
-        at = cut
-        job = forked.start(
-            lambda report: _read_part(lines, at, path, os_names),
-            name="gen2-assess-records",
-            what=f"reading {path}",
-        )
-    if job is None or cut is None:
+    if cut is None:
+        return parse_record_lines(lines, path, path, os_names)
+    job = forked.start(
+        lambda report: _read_part(lines, cut, path, os_names),
+        name="gen2-assess-records",
+        what=f"reading {path}",
+    )
+    if job is None:
         return parse_record_lines(lines, path, path, os_names)
     state = _State(origin=path, path=path, os_names=os_names)
     with gc_paused():
